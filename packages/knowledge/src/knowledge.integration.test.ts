@@ -1,13 +1,16 @@
+import { connect } from "@nats-io/transport-node";
 import { PatinoxError } from "@patinox/contracts";
 import { NatsServer } from "@patinox/testkit";
-import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type Knowledge, openKnowledge, Unchanged } from "./knowledge.ts";
 
 const Counter = z.object({ v: z.literal(1), count: z.number().int().nonnegative() });
 type Counter = z.output<typeof Counter>;
-const increment = (current: Counter | undefined): Counter => ({ v: 1, count: (current?.count ?? 0) + 1 });
+const increment = (current: Counter | undefined): Counter => ({
+  v: 1,
+  count: (current?.count ?? 0) + 1,
+});
 
 let server: NatsServer;
 let nc: Awaited<ReturnType<typeof connect>>;
@@ -35,11 +38,7 @@ describe("Knowledge", () => {
 
   it("50 concurrent compare-and-set increments on one key end at exactly 50", async () => {
     const key = "counters.concurrent";
-    await Promise.all(
-      Array.from({ length: 50 }, () =>
-        knowledge.update(key, Counter, increment),
-      ),
-    );
+    await Promise.all(Array.from({ length: 50 }, () => knowledge.update(key, Counter, increment)));
     expect((await knowledge.get(key, Counter))?.value.count).toBe(50);
   });
 
@@ -62,7 +61,9 @@ describe("Knowledge", () => {
 
   it("create fails with conflict when the key exists", async () => {
     await knowledge.create("counters.once", Counter, { v: 1, count: 1 });
-    const error = await knowledge.create("counters.once", Counter, { v: 1, count: 2 }).catch((e) => e);
+    const error = await knowledge
+      .create("counters.once", Counter, { v: 1, count: 2 })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(PatinoxError);
     expect(error.code).toBe("conflict");
   });
@@ -91,7 +92,9 @@ describe("Knowledge", () => {
     const controller = new AbortController();
     const seen: string[] = [];
     const watching = (async () => {
-      for await (const change of knowledge.watch("watched.>", Counter, { signal: controller.signal })) {
+      for await (const change of knowledge.watch("watched.>", Counter, {
+        signal: controller.signal,
+      })) {
         seen.push(change.kind === "put" ? `put:${change.value.count}` : change.kind);
         if (seen.length === 3) controller.abort();
       }

@@ -30,7 +30,12 @@ export interface KnowledgeEntry<T> {
 export type KnowledgeChange<T> =
   | { readonly kind: "put"; readonly key: string; readonly revision: number; readonly value: T }
   | { readonly kind: "delete"; readonly key: string; readonly revision: number }
-  | { readonly kind: "invalid"; readonly key: string; readonly revision: number; readonly error: PatinoxError };
+  | {
+      readonly kind: "invalid";
+      readonly key: string;
+      readonly revision: number;
+      readonly error: PatinoxError;
+    };
 
 /** What {@link Knowledge.update}'s function returns to leave the record as it is. */
 export const Unchanged: unique symbol = Symbol("knowledge.unchanged");
@@ -51,7 +56,10 @@ const MIN_HISTORY = 10;
  * Opens (and by default creates) the knowledge bucket: file storage, history ≥ 10.
  * Creation is idempotent, so every service may call it at start.
  */
-export async function openKnowledge(nc: NatsConnection, options: KnowledgeOptions = {}): Promise<Knowledge> {
+export async function openKnowledge(
+  nc: NatsConnection,
+  options: KnowledgeOptions = {},
+): Promise<Knowledge> {
   const bucket = options.bucket ?? "patinox";
   const kvm = new Kvm(nc);
   const kv =
@@ -84,19 +92,30 @@ export class Knowledge {
   }
 
   /** Reads a record; `undefined` when absent or deleted. Throws `record_invalid` on a bad record. */
-  async get<S extends z.ZodType>(key: string, schema: S): Promise<KnowledgeEntry<z.output<S>> | undefined> {
+  async get<S extends z.ZodType>(
+    key: string,
+    schema: S,
+  ): Promise<KnowledgeEntry<z.output<S>> | undefined> {
     const entry = await this.#kv.get(key);
-    if (!entry || entry.operation !== "PUT") return undefined;
+    if (entry?.operation !== "PUT") return undefined;
     return decode(entry, schema);
   }
 
   /** Writes a record unconditionally (last writer wins). Use only where no write can race. */
-  async put<S extends z.ZodType>(key: string, schema: S, value: NoInfer<z.input<S>>): Promise<number> {
+  async put<S extends z.ZodType>(
+    key: string,
+    schema: S,
+    value: NoInfer<z.input<S>>,
+  ): Promise<number> {
     return await this.#kv.put(key, encodeRecord(key, schema, value));
   }
 
   /** Creates a record; fails with `conflict` if the key already holds one. */
-  async create<S extends z.ZodType>(key: string, schema: S, value: NoInfer<z.input<S>>): Promise<number> {
+  async create<S extends z.ZodType>(
+    key: string,
+    schema: S,
+    value: NoInfer<z.input<S>>,
+  ): Promise<number> {
     try {
       return await this.#kv.create(key, encodeRecord(key, schema, value));
     } catch (error) {
@@ -137,18 +156,27 @@ export class Knowledge {
         await sleep(Math.random() * Math.min(100, 2 ** attempt));
       }
     }
-    throw new PatinoxError("conflict", `knowledge key ${key}: compare-and-set lost ${this.#maxAttempts} times`, {
-      details: { key, attempts: this.#maxAttempts },
-    });
+    throw new PatinoxError(
+      "conflict",
+      `knowledge key ${key}: compare-and-set lost ${this.#maxAttempts} times`,
+      {
+        details: { key, attempts: this.#maxAttempts },
+      },
+    );
   }
 
   /** Deletes a record (a soft delete: history keeps it). With `revision`, only if unchanged. */
   async delete(key: string, options: { revision?: number } = {}): Promise<void> {
     try {
-      await this.#kv.delete(key, options.revision === undefined ? {} : { previousSeq: options.revision });
+      await this.#kv.delete(
+        key,
+        options.revision === undefined ? {} : { previousSeq: options.revision },
+      );
     } catch (error) {
       if (isWrongRevision(error)) {
-        throw new PatinoxError("conflict", `knowledge key ${key} changed before delete`, { cause: error });
+        throw new PatinoxError("conflict", `knowledge key ${key} changed before delete`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -162,7 +190,10 @@ export class Knowledge {
   }
 
   /** Every kept revision of a key, oldest first; bad revisions come back as `invalid`. */
-  async history<S extends z.ZodType>(key: string, schema: S): Promise<KnowledgeChange<z.output<S>>[]> {
+  async history<S extends z.ZodType>(
+    key: string,
+    schema: S,
+  ): Promise<KnowledgeChange<z.output<S>>[]> {
     const changes: KnowledgeChange<z.output<S>>[] = [];
     const iterator = await this.#kv.history({ key });
     for await (const entry of iterator) changes.push(toChange(entry, schema));
@@ -179,7 +210,10 @@ export class Knowledge {
     schema: S,
     options: { signal?: AbortSignal; updatesOnly?: boolean } = {},
   ): AsyncGenerator<KnowledgeChange<z.output<S>>> {
-    const iterator = await this.#kv.watch({ key: filter, ...(options.updatesOnly ? { include: "updates" } : {}) });
+    const iterator = await this.#kv.watch({
+      key: filter,
+      ...(options.updatesOnly ? { include: "updates" } : {}),
+    });
     const stop = () => iterator.stop();
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
@@ -210,8 +244,12 @@ function decode<S extends z.ZodType>(entry: KvEntry, schema: S): KnowledgeEntry<
   return { key: entry.key, revision: entry.revision, value: parsed.value, created: entry.created };
 }
 
-function toChange<S extends z.ZodType>(entry: KvWatchEntry, schema: S): KnowledgeChange<z.output<S>> {
-  if (entry.operation !== "PUT") return { kind: "delete", key: entry.key, revision: entry.revision };
+function toChange<S extends z.ZodType>(
+  entry: KvWatchEntry,
+  schema: S,
+): KnowledgeChange<z.output<S>> {
+  if (entry.operation !== "PUT")
+    return { kind: "delete", key: entry.key, revision: entry.revision };
   const parsed = parseRecord(schema, entry.key, entry.value);
   return parsed.ok
     ? { kind: "put", key: entry.key, revision: entry.revision, value: parsed.value }
@@ -223,7 +261,10 @@ function encodeRecord<S extends z.ZodType>(key: string, schema: S, value: unknow
   const checked = schema.safeParse(value);
   if (!checked.success) {
     throw new PatinoxError("record_invalid", `refusing to write an invalid record to ${key}`, {
-      details: { key, issues: checked.error.issues.slice(0, 10).map((i) => `${i.path.join(".")}: ${i.message}`) },
+      details: {
+        key,
+        issues: checked.error.issues.slice(0, 10).map((i) => `${i.path.join(".")}: ${i.message}`),
+      },
     });
   }
   return encode(value);

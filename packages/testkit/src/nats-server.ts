@@ -57,7 +57,12 @@ export class NatsServer implements AsyncDisposable {
   #child: ChildProcess | undefined;
   #log = "";
 
-  private constructor(port: number, storeDir: string, ownsStore: boolean, options: NatsServerOptions) {
+  private constructor(
+    port: number,
+    storeDir: string,
+    ownsStore: boolean,
+    options: NatsServerOptions,
+  ) {
     this.port = port;
     this.storeDir = storeDir;
     this.serverName = options.serverName ?? "patinox-test";
@@ -92,7 +97,9 @@ export class NatsServer implements AsyncDisposable {
 
   /** Whether the process is running. */
   get running(): boolean {
-    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+    return (
+      this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+    );
   }
 
   /** What the server printed, for diagnosing a failed test. */
@@ -123,7 +130,10 @@ export class NatsServer implements AsyncDisposable {
   }
 
   #config(): string {
-    const lines = [`listen: 127.0.0.1:${this.port}`, `server_name: ${JSON.stringify(this.serverName)}`];
+    const lines = [
+      `listen: 127.0.0.1:${this.port}`,
+      `server_name: ${JSON.stringify(this.serverName)}`,
+    ];
     if (this.#options.jetstream ?? true) {
       lines.push(
         `jetstream { store_dir: ${JSON.stringify(this.storeDir)}, max_memory_store: 256MB, max_file_store: 4GB }`,
@@ -152,7 +162,9 @@ export class NatsServer implements AsyncDisposable {
       child.once("error", reject);
       child.once("exit", (code, signal) => {
         liveProcesses.delete(child);
-        reject(new Error(`nats-server exited (${code ?? signal}) before it was ready:\n${this.#log}`));
+        reject(
+          new Error(`nats-server exited (${code ?? signal}) before it was ready:\n${this.#log}`),
+        );
       });
     });
     exited.catch(() => {}); // only observed while waiting for readiness
@@ -177,7 +189,9 @@ export class NatsServer implements AsyncDisposable {
         await delay(50);
       }
     }
-    throw new Error(`nats-server on ${this.url} was not ready in time: ${String(lastError)}\n${this.#log}`);
+    throw new Error(
+      `nats-server on ${this.url} was not ready in time: ${String(lastError)}\n${this.#log}`,
+    );
   }
 
   async #terminate(signal: NodeJS.Signals): Promise<void> {

@@ -1,0 +1,135 @@
+import { ExitCode } from "./exit-code.ts";
+
+/**
+ * NATS did not accept a connection: refused, unknown host, timed out, TLS failed. The message
+ * is the one line an operator needs, with the servers' credentials already redacted.
+ */
+export class NatsUnreachable extends Error {
+  override readonly name = "NatsUnreachable";
+  readonly code = "nats_unreachable" as const;
+  readonly exitCode = ExitCode.Unavailable;
+  /** The servers tried, credentials redacted. */
+  readonly servers: readonly string[];
+  /** Why, in a few words (`connection refused`, `host not found`, `no answer within 3000 ms`). */
+  readonly reason: string;
+
+  constructor(servers: readonly string[], reason: string, options?: ErrorOptions) {
+    super(
+      `cannot reach NATS at ${servers.join(", ")} (${reason}). Start it with \`pnpm start\`, or set NATS_URL.`,
+      options,
+    );
+    this.servers = servers;
+    this.reason = reason;
+  }
+}
+
+/** NATS answered but refused the credentials from the environment. */
+export class NatsAuthRejected extends Error {
+  override readonly name = "NatsAuthRejected";
+  readonly code = "nats_auth_rejected" as const;
+  readonly exitCode = ExitCode.NoPermission;
+
+  constructor(servers: readonly string[], reason: string, options?: ErrorOptions) {
+    super(
+      `NATS at ${servers.join(", ")} refused the credentials (${reason}). Check NATS_CREDS, NATS_NKEY_SEED, NATS_USER and NATS_PASSWORD, or NATS_TOKEN.`,
+      options,
+    );
+  }
+}
+
+/** The connection closed under a running command (the server stopped, the network went). */
+export class NatsConnectionLost extends Error {
+  override readonly name = "NatsConnectionLost";
+  readonly code = "nats_connection_lost" as const;
+  readonly exitCode = ExitCode.Unavailable;
+
+  constructor(server: string, options?: ErrorOptions) {
+    super(`lost the connection to NATS at ${server}`, options);
+  }
+}
+
+/** A request to NATS (JetStream API, discovery) got no answer in time. */
+export class NatsRequestTimedOut extends Error {
+  override readonly name = "NatsRequestTimedOut";
+  readonly code = "nats_timeout" as const;
+  readonly exitCode = ExitCode.Unavailable;
+
+  constructor(what: string, options?: ErrorOptions) {
+    super(`NATS did not answer in time (${what})`, options);
+  }
+}
+
+/** The server runs without JetStream, so there is no knowledge bucket to read. */
+export class JetStreamUnavailable extends Error {
+  override readonly name = "JetStreamUnavailable";
+  readonly code = "jetstream_unavailable" as const;
+  readonly exitCode = ExitCode.Unavailable;
+
+  constructor(server: string, options?: ErrorOptions) {
+    super(
+      `JetStream is not enabled on NATS at ${server}; Patinox keeps its knowledge there (run nats-server with -js).`,
+      options,
+    );
+  }
+}
+
+/** The knowledge bucket does not exist (yet): no service has started against this NATS. */
+export class BucketNotFound extends Error {
+  override readonly name = "BucketNotFound";
+  readonly code = "bucket_not_found" as const;
+  readonly exitCode = ExitCode.NotFound;
+  readonly bucket: string;
+
+  constructor(bucket: string, options?: ErrorOptions) {
+    super(
+      `knowledge bucket "${bucket}" does not exist: any Patinox service creates it when it starts (\`pnpm start\`); to read another bucket, set PATINOX_BUCKET or pass --bucket.`,
+      options,
+    );
+    this.bucket = bucket;
+  }
+}
+
+/** The key holds no value (never written, or deleted). */
+export class KeyNotFound extends Error {
+  override readonly name = "KeyNotFound";
+  readonly code = "key_not_found" as const;
+  readonly exitCode = ExitCode.NotFound;
+  readonly key: string;
+
+  constructor(key: string, bucket: string) {
+    super(`not found: ${key} (bucket ${bucket})`);
+    this.key = key;
+  }
+}
+
+/** The command line is wrong in a way the parser could not see (a bad key, a bad number). */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  readonly code = "usage" as const;
+  readonly exitCode = ExitCode.Usage;
+}
+
+/** Every failure `patinox` reports as such (anything else is a bug, status 70). */
+export type CliFailure =
+  | NatsUnreachable
+  | NatsAuthRejected
+  | NatsConnectionLost
+  | NatsRequestTimedOut
+  | JetStreamUnavailable
+  | BucketNotFound
+  | KeyNotFound
+  | UsageError;
+
+/** Whether `error` is one of the failures `patinox` expects and explains. */
+export function isCliFailure(error: unknown): error is CliFailure {
+  return (
+    error instanceof NatsUnreachable ||
+    error instanceof NatsAuthRejected ||
+    error instanceof NatsConnectionLost ||
+    error instanceof NatsRequestTimedOut ||
+    error instanceof JetStreamUnavailable ||
+    error instanceof BucketNotFound ||
+    error instanceof KeyNotFound ||
+    error instanceof UsageError
+  );
+}

@@ -1,0 +1,25 @@
+/**
+ * The exit statuses of `patinox`, from sysexits.h where one fits, so scripts and supervisors
+ * can tell "nothing there" from "could not ask". Documented in the package README.
+ */
+export const ExitCode = {
+  /** The command did what was asked. */
+  Ok: 0,
+  /** The key or the knowledge bucket asked about does not exist. */
+  NotFound: 1,
+  /** Bad command line: unknown command, missing argument, invalid key or option (EX_USAGE). */
+  Usage: 64,
+  /** NATS (or JetStream) could not be reached or stopped answering (EX_UNAVAILABLE). */
+  Unavailable: 69,
+  /** An unexpected error: a bug in `patinox` (EX_SOFTWARE). */
+  Software: 70,
+  /** NATS refused the configured credentials (EX_NOPERM). */
+  NoPermission: 77,
+  /** A configuration variable is invalid; the same status the services use (EX_CONFIG). */
+  Config: 78,
+  /** Interrupted (Ctrl-C) before a one-shot command finished: 128 + SIGINT. */
+  Interrupted: 130,
+} as const;
+
+/** One of the {@link ExitCode} values. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,62 @@
+export type { FailureReport } from "./cli.ts";
+export { createProgram, describeFailure, runCli } from "./cli.ts";
+export type { CliConfig, ConfigOverrides } from "./connection.ts";
+export {
+  CONNECT_TIMEOUT_MS,
+  cliConnectionOptions,
+  connectCli,
+  readCliConfig,
+  redactServer,
+  withNats,
+} from "./connection.ts";
+export type { CliFailure } from "./errors.ts";
+export {
+  BucketNotFound,
+  isCliFailure,
+  JetStreamUnavailable,
+  KeyNotFound,
+  NatsAuthRejected,
+  NatsConnectionLost,
+  NatsRequestTimedOut,
+  NatsUnreachable,
+  UsageError,
+} from "./errors.ts";
+export { ExitCode } from "./exit-code.ts";
+export type { GlobalOptions, RawGlobalArgs } from "./global-options.ts";
+export {
+  DEFAULT_DISCOVERY_TIMEOUT_MS,
+  globalArgs,
+  hoistGlobalOptions,
+  parseTimeout,
+  readGlobalOptions,
+} from "./global-options.ts";
+export type { CliIo, TextSink } from "./io.ts";
+export type {
+  BucketStats,
+  KvChange,
+  KvRecord,
+  OpenBucket,
+  WatchOptions,
+} from "./knowledge-bucket.ts";
+export { checkKey, getRecord, listKeys, openBucket, watchRecords } from "./knowledge-bucket.ts";
+export {
+  formatBytes,
+  formatDuration,
+  jsonDocument,
+  jsonLine,
+  renderChange,
+  renderRecord,
+  renderStatus,
+  renderTable,
+} from "./output.ts";
+export type { RecordValue } from "./record-value.ts";
+export { decodeRecordValue } from "./record-value.ts";
+export type {
+  CollectStatusOptions,
+  EndpointSummary,
+  KnowledgeSummary,
+  PatinoxServiceName,
+  ServiceInstance,
+  StatusReport,
+} from "./status.ts";
+export { collectStatus, PATINOX_SERVICES } from "./status.ts";

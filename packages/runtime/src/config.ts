@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { Secret } from "./secret.ts";
+
+/** An environment that configuration is read from. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** One variable that failed: its name and what was expected. */
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly expected: string;
+}
+
+/**
+ * Configuration could not be parsed. The service host prints {@link ConfigError.message} and
+ * exits with status 78 (EX_CONFIG) so a supervisor does not restart it in a tight loop
+ * expecting a different result.
+ */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "config_invalid" as const;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    super(
+      `invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.expected}`).join("\n")}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Exit status for bad configuration (sysexits.h EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/**
+ * Parses environment variables with a zod object whose keys are variable names. Blank values
+ * count as unset (so `FOO=` in a `.env` file falls back to the default), the result is
+ * frozen, and every failure names its variable. Values are never echoed in the error:
+ * a mistyped secret must not reach a log.
+ */
+export function readConfig<S extends z.ZodObject>(
+  shape: S,
+  env: Environment = process.env,
+): Readonly<z.output<S>> {
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(shape.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") present[key] = value.trim();
+  }
+  const result = shape.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? "(environment)");
+        return {
+          variable,
+          expected: variable in present ? issue.message : `required: ${issue.message}`,
+        };
+      }),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+/** Env schema helpers: each states what it expects in words an operator understands. */
+export const env = {
+  /** A whole number in [min, max]. */
+  int: (min: number, max: number) =>
+    z.coerce
+      .number({ error: `expected a whole number from ${min} to ${max}` })
+      .int({ error: `expected a whole number from ${min} to ${max}` })
+      .min(min, { error: `expected a whole number from ${min} to ${max}` })
+      .max(max, { error: `expected a whole number from ${min} to ${max}` }),
+  /** `true`/`false`/`1`/`0`/`yes`/`no`. */
+  bool: () =>
+    z
+      .string()
+      .toLowerCase()
+      .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" }))
+      .transform((v) => v === "true" || v === "1" || v === "yes"),
+  /** A secret, wrapped so it cannot be printed. */
+  secret: () => z.string().transform((v) => new Secret(v)),
+  /** One of a closed set of words. */
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values, { error: `expected one of: ${values.join(", ")}` }),
+  /** A comma-separated list of NATS server URLs. */
+  natsServers: () =>
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== ""),
+      )
+      .pipe(
+        z
+          .array(
+            z.string().regex(/^((nats|tls|ws|wss):\/\/)?[^\s,/]+(:\d{1,5})?$/, {
+              error: "expected comma-separated NATS URLs such as nats://host:4222",
+            }),
+          )
+          .min(1, { error: "expected at least one NATS URL" }),
+      ),
+  /** A subject prefix: dot-separated tokens without wildcards or spaces. */
+  subjectPrefix: () =>
+    z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+      error:
+        "expected dot-separated tokens of letters, digits, _ or - (e.g. patinox or acme.patinox)",
+    }),
+} as const;

@@ -1,0 +1,1 @@
+export { analyzeService } from "./service.ts";

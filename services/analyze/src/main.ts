@@ -1,0 +1,4 @@
+import { runService } from "@patinox/runtime";
+import { analyzeService } from "./service.ts";
+
+await runService(analyzeService);

@@ -1,0 +1,1 @@
+export { executeService } from "./service.ts";

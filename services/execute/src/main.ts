@@ -1,0 +1,4 @@
+import { runService } from "@patinox/runtime";
+import { executeService } from "./service.ts";
+
+await runService(executeService);

@@ -1,0 +1,1 @@
+export { monitorService } from "./service.ts";

@@ -1,0 +1,4 @@
+import { runService } from "@patinox/runtime";
+import { monitorService } from "./service.ts";
+
+await runService(monitorService);

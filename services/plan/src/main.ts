@@ -1,0 +1,4 @@
+import { runService } from "@patinox/runtime";
+import { planService } from "./service.ts";
+
+await runService(planService);

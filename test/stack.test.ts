@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Svcm } from "@nats-io/services";
+import { connect } from "@nats-io/transport-node";
+import { freePort, NatsServer } from "@patinox/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, healthStatus, NodeProcess, ROOT } from "./support/spawn-node.ts";
+
+const STACK = join(ROOT, "packages", "stack", "src", "main.ts");
+const SERVICES = ["execute", "monitor", "analyze", "plan"];
+
+let nats: NatsServer;
+beforeAll(async () => {
+  nats = await NatsServer.start();
+});
+afterAll(async () => {
+  await nats?.[Symbol.asyncDispose]();
+});
+
+/** Names of the services answering `$SRV.PING`; none answering is an empty list. */
+async function pingAll(url: string): Promise<string[]> {
+  const nc = await connect({ servers: url });
+  try {
+    const names: string[] = [];
+    const client = new Svcm(nc).client({ strategy: "timer", maxWait: 1_000 });
+    for await (const ping of await client.ping()) names.push(ping.name);
+    return names.sort();
+  } catch {
+    return []; // no responders yet
+  } finally {
+    await nc.close();
+  }
+}
+
+function startedPids(stack: NodeProcess, service: string): number[] {
+  return stack.lines.flatMap((line) => {
+    const match = line.match(new RegExp(`stack   \\| ${service} started \\(pid (\\d+)\\)`));
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("pnpm start (the local stack)", () => {
+  it("runs the four services, restarts one killed with -9, and stops all on Ctrl-C", async () => {
+    const firstPort = await freePort();
+    await using stack = new NodeProcess(STACK, {
+      NATS_URL: nats.url,
+      PATINOX_STACK_FIRST_PORT: String(firstPort),
+    });
+    await stack.waitForLine((line) => line.includes("Ctrl-C stops everything"));
+    const ports = SERVICES.map((service) => {
+      const line = stack.lines.find(
+        (l) => l.trimStart().startsWith(service) && l.includes("/readyz"),
+      );
+      return Number(line?.match(/:(\d+)\/readyz/)?.[1]);
+    });
+    expect(ports.every((p) => p >= firstPort)).toBe(true);
+
+    // $SRV.PING finds all four, and each is ready.
+    await eventually(
+      async () => (await pingAll(nats.url)).join() === "analyze,execute,monitor,plan",
+      60_000,
+      500,
+    );
+    for (const port of ports)
+      await eventually(async () => (await healthStatus(port, "/readyz")) === 200);
+
+    // kill -9 one service: it is restarted with a new process; the others keep theirs.
+    const before = Object.fromEntries(SERVICES.map((s) => [s, startedPids(stack, s)[0] ?? 0]));
+    process.kill(before.execute ?? 0, "SIGKILL");
+    await stack.waitForLine((line) => line.includes("restarting execute"));
+    await eventually(() => startedPids(stack, "execute").length === 2, 30_000);
+    const restarted = startedPids(stack, "execute")[1] ?? 0;
+    expect(restarted).not.toBe(before.execute);
+    await eventually(async () => (await healthStatus(ports[0] ?? 0, "/readyz")) === 200, 30_000);
+    for (const service of ["monitor", "analyze", "plan"]) {
+      expect(startedPids(stack, service)).toEqual([before[service]]);
+      expect(alive(before[service] ?? 0)).toBe(true);
+    }
+    await eventually(async () => (await pingAll(nats.url)).length === 4, 30_000, 500);
+
+    // Ctrl-C: every service stops gracefully and the stack exits 0.
+    stack.child.kill("SIGINT");
+    expect((await stack.exited).code).toBe(0);
+    for (const pid of [restarted, before.monitor, before.analyze, before.plan])
+      expect(alive(pid ?? 0)).toBe(false);
+    expect(stack.lines.join("\n")).toMatch(/execute\s*\|.*stopped/);
+  }, 120_000);
+
+  it("starts an embedded nats-server when none answers, storing under the state dir", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "patinox-stack-"));
+    const port = await freePort();
+    try {
+      await using stack = new NodeProcess(STACK, {
+        NATS_URL: "",
+        PATINOX_LOCAL_NATS_URL: `nats://127.0.0.1:${port}`,
+        PATINOX_STATE_DIR: stateDir,
+        PATINOX_STACK_FIRST_PORT: String(await freePort()),
+      });
+      await stack.waitForLine((line) => line.includes("Ctrl-C stops everything"));
+      expect(stack.lines.join("\n")).toContain(
+        `NATS nats://127.0.0.1:${port} (embedded nats-server, data in ${stateDir}/nats)`,
+      );
+      await eventually(
+        async () => (await pingAll(`nats://127.0.0.1:${port}`)).length === 4,
+        60_000,
+        500,
+      );
+      stack.child.kill("SIGINT");
+      expect((await stack.exited).code).toBe(0);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("explains how to get NATS when there is none and no nats-server", async () => {
+    await using stack = new NodeProcess(STACK, {
+      NATS_URL: "",
+      PATINOX_LOCAL_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+      NATS_SERVER_BIN: "",
+      PATH: "/nonexistent",
+    });
+    expect((await stack.exited).code).toBe(1);
+    const output = stack.lines.join("\n");
+    expect(output).toContain("apt-get install nats-server");
+    expect(output).toContain("brew install nats-server");
+  });
+});

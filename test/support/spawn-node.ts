@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** A TypeScript entry point running as a real child process, as Kubernetes would run it. */
+export class NodeProcess implements AsyncDisposable {
+  readonly child: ChildProcess;
+  readonly lines: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #waiters: Array<{ test: (line: string) => boolean; resolve: (line: string) => void }> =
+    [];
+
+  constructor(entry: string, env: NodeJS.ProcessEnv, args: readonly string[] = []) {
+    this.child = spawn(
+      process.execPath,
+      ["--conditions=@patinox/source", "--import", "tsx", entry, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: "debug", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on("line", (line) => {
+        this.lines.push(line);
+        for (const waiter of [...this.#waiters]) {
+          if (waiter.test(line)) {
+            this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+            waiter.resolve(line);
+          }
+        }
+      });
+    }
+    this.exited = new Promise((resolve) =>
+      this.child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error("process did not start");
+    return this.child.pid;
+  }
+
+  /** Waits for a printed line matching `test` (already printed or yet to come). */
+  async waitForLine(test: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    const seen = this.lines.find(test);
+    if (seen) return seen;
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no matching line within ${timeoutMs} ms; output:\n${this.lines.join("\n")}`),
+          ),
+        timeoutMs,
+      );
+      this.#waiters.push({
+        test,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
+  }
+
+  /** Waits for a JSON log line whose `msg` matches, and returns the parsed record. */
+  async waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>> {
+    const matches = (line: string) => {
+      try {
+        const record = JSON.parse(line) as { msg?: unknown };
+        return (
+          typeof record.msg === "string" &&
+          (typeof msg === "string" ? record.msg === msg : msg.test(record.msg))
+        );
+      } catch {
+        return false;
+      }
+    };
+    return JSON.parse(await this.waitForLine(matches, timeoutMs)) as Record<string, unknown>;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill("SIGKILL");
+      await this.exited;
+    }
+  }
+}
+
+/** Starts a service's `src/main.ts` with the given environment and waits until it has started. */
+export async function startServiceProcess(
+  service: string,
+  env: NodeJS.ProcessEnv,
+): Promise<NodeProcess & { healthPort: number }> {
+  const proc = new NodeProcess(join(ROOT, "services", service, "src", "main.ts"), {
+    PATINOX_HEALTH_PORT: "0",
+    PATINOX_HEALTH_HOST: "127.0.0.1",
+    ...env,
+  });
+  const started = await proc.waitForLog(`${service} started`);
+  return Object.assign(proc, { healthPort: Number(started.healthPort) });
+}
+
+/** GETs a health endpoint and returns its status code (0 when nothing answers). */
+export async function healthStatus(port: number, path: "/healthz" | "/readyz"): Promise<number> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) }))
+      .status;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls `probe` until it returns true or the timeout passes. */
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
