@@ -85,6 +85,18 @@ describe("a service process", () => {
     await pending;
   });
 
+  it("shuts down in bounded time even when NATS is gone", async () => {
+    await using server = await NatsServer.start();
+    await using monitor = await startServiceProcess("monitor", { NATS_URL: server.url });
+    await server.stop();
+    await monitor.waitForLine((line) => line.includes('"status":"disconnect"'));
+    const before = Date.now();
+    monitor.child.kill("SIGTERM");
+    expect((await monitor.exited).code).toBe(0);
+    // Unsubscribe (2 s) and drain (5 s) are bounded; nothing waits for a reconnect.
+    expect(Date.now() - before).toBeLessThan(9_000);
+  });
+
   it("restarts a crashing actor, and exits 70 when the root supervisor gives up", async () => {
     await using probe = await startProbe();
     const nc = await connect({ servers: nats.url });

@@ -84,11 +84,13 @@ export class NodeProcess implements AsyncDisposable {
     return JSON.parse(await this.waitForLine(matches, timeoutMs)) as Record<string, unknown>;
   }
 
+  /** Stops the process as an orchestrator would: SIGTERM, then SIGKILL after 15 s. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill("SIGKILL");
-      await this.exited;
-    }
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    await this.exited;
+    clearTimeout(timer);
   }
 }
 

@@ -84,6 +84,8 @@ export interface RunningService {
   readonly instanceId: string;
   readonly healthPort: number;
   readonly logger: Logger;
+  /** How long in-flight work may take after shutdown begins. */
+  readonly shutdownDeadlineMs: number;
   /** Stops intake, waits for in-flight work (up to the deadline), drains NATS, flushes telemetry. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -274,7 +276,9 @@ export async function startService<S extends z.ZodObject>(
     stopping ??= (async () => {
       logger.info({ reason, inFlight: inFlight.count }, "shutting down: no new work is taken");
       shutdownController.abort();
-      await service.stop().catch(() => undefined);
+      // With NATS unreachable, unsubscribing and draining would wait for a reconnect that
+      // may never come: each step gets a bound, and the connection is closed if drain cannot finish.
+      await withinMs(service.stop(), 2_000);
       const finished = await inFlight.idle(config.PATINOX_SHUTDOWN_DEADLINE_MS);
       if (!finished) {
         logger.warn(
@@ -290,7 +294,7 @@ export async function startService<S extends z.ZodObject>(
         }
       }
       await supervisor.stop();
-      await nc.drain().catch(() => undefined);
+      if (!(await withinMs(nc.drain(), 5_000))) await nc.close().catch(() => undefined);
       await telemetry.shutdown();
       await health.close();
       logger.info("stopped");
@@ -298,7 +302,13 @@ export async function startService<S extends z.ZodObject>(
     return stopping;
   };
 
-  return { instanceId, healthPort: health.port, logger, shutdown };
+  return {
+    instanceId,
+    healthPort: health.port,
+    logger,
+    shutdownDeadlineMs: config.PATINOX_SHUTDOWN_DEADLINE_MS,
+    shutdown,
+  };
 }
 
 /**
@@ -327,6 +337,8 @@ export async function runService<S extends z.ZodObject>(
       running.logger.warn({ signal }, "second signal: exiting now");
       process.exit(130);
     }
+    // A last resort if some step of the shutdown hangs: the orchestrator would SIGKILL anyway.
+    setTimeout(() => process.exit(EXIT_SOFTWARE), running.shutdownDeadlineMs + 10_000).unref();
     void running.shutdown(`received ${signal}`).then(() => process.exit(0));
   };
   process.on("SIGTERM", onSignal);
@@ -335,6 +347,25 @@ export async function runService<S extends z.ZodObject>(
     running.logger.fatal({ err: reason }, "unhandled rejection; exiting");
     process.exit(EXIT_SOFTWARE);
   });
+}
+
+/** Waits for `work` up to `ms`; true if it settled in time (a rejection counts as settled). */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function describe(error: unknown): string {

@@ -62,3 +62,5 @@ const onSignal = () => {
 };
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
+// Services run in their own process groups, so nothing else stops them if the stack dies.
+process.on("exit", () => stack.kill());

@@ -39,6 +39,9 @@ export function serviceProcess(spec: ServiceProcessSpec): ActorDefinition<ChildE
         cwd: spec.cwd,
         env: spec.env,
         stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group: Ctrl-C in the terminal reaches only the stack, which then
+        // stops each service with one SIGTERM (a second signal would make it exit at once).
+        detached: true,
       });
       if (child.pid !== undefined) spec.onStart?.(child.pid);
       for (const stream of [child.stdout, child.stderr]) {
