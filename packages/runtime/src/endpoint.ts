@@ -42,6 +42,7 @@ export interface EndpointHost {
   readonly serviceName: string;
   readonly inFlight: InFlight;
   readonly logger: Logger;
+  /** Handed to every handler as {@link RequestContext.signal}. */
   readonly signal: AbortSignal;
 }
 
@@ -101,8 +102,11 @@ async function answer<S extends z.ZodType, R>(
 /** Replies with a structured error and the micro-service error headers. */
 export function respondWithError(message: ServiceMsg, error: WireError): void {
   const status = new PatinoxError(error.code, error.message).natsServiceCode;
+  // A header value cannot hold CR or LF (nats-core throws, and the request would go
+  // unanswered), and a message may echo a field name the publisher chose. The body keeps it.
+  const description = error.message.replace(/[\r\n]+/g, " ");
   try {
-    message.respondError(status, error.message, encode({ v: 1, error }));
+    message.respondError(status, description, encode({ v: 1, error }));
   } catch {
     // No reply subject or a closed connection: there is nobody to tell.
   }

@@ -75,10 +75,15 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     }
     reply(404, { error: "not found", paths: ["/healthz", "/readyz"] });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    clearInterval(ticker);
+    throw error;
+  }
   const close = async () => {
     clearInterval(ticker);
     server.closeAllConnections();
@@ -93,7 +98,8 @@ export async function runChecks(
   timeoutMs: number,
 ): Promise<Array<CheckResult & { name: string }>> {
   return await Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async (readiness) => {
+      const { name } = readiness;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<CheckResult>((resolve) => {
         timer = setTimeout(
@@ -102,7 +108,11 @@ export async function runChecks(
         );
       });
       try {
-        const result = await Promise.race([Promise.resolve().then(check), timeout]);
+        // Called as a method: a check may be a class instance that uses `this`.
+        const result = await Promise.race([
+          Promise.resolve().then(() => readiness.check()),
+          timeout,
+        ]);
         return { name, ...result };
       } catch (error) {
         return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };

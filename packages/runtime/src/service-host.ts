@@ -146,6 +146,8 @@ export async function startService<S extends z.ZodObject>(
   });
   const subjects = createSubjects(config.PATINOX_PREFIX);
   const shutdownController = new AbortController();
+  // Requests in flight may finish after shutdown begins; their signal fires only at the deadline.
+  const deadlineController = new AbortController();
   const inFlight = new InFlight();
   const shutdownHooks: Array<() => Promise<void> | void> = [];
   const readinessChecks: ReadinessCheck[] = [];
@@ -191,7 +193,7 @@ export async function startService<S extends z.ZodObject>(
     serviceName: definition.name,
     inFlight,
     logger,
-    signal: shutdownController.signal,
+    signal: deadlineController.signal,
   };
 
   const context: ServiceContext<z.output<S>> = {
@@ -285,6 +287,7 @@ export async function startService<S extends z.ZodObject>(
           { abandoned: inFlight.count, deadlineMs: config.PATINOX_SHUTDOWN_DEADLINE_MS },
           "shutdown deadline passed with work in flight; abandoning it",
         );
+        deadlineController.abort();
       }
       for (const hook of shutdownHooks.reverse()) {
         try {

@@ -47,7 +47,8 @@ export async function startTelemetry(
       // Loaded only when used: the SDK is large and most local runs do not export.
       const { NodeSDK } = await import("@opentelemetry/sdk-node");
       const sdk = new NodeSDK({
-        serviceName: environment.OTEL_SERVICE_NAME ?? `patinox-${serviceName}`,
+        // Blank means unset, as for every other variable.
+        serviceName: environment.OTEL_SERVICE_NAME?.trim() || `patinox-${serviceName}`,
       });
       sdk.start();
       exporting = true;
