@@ -42,6 +42,29 @@ describe("a service process", () => {
     expect(output).not.toContain("    at "); // no stack trace
   });
 
+  it("exits 78 when NATS refuses its credentials", async () => {
+    await using secured = await NatsServer.start({
+      waitForJetStream: false,
+      extraConfig: [
+        "authorization { users: [",
+        "  { user: execute, password: right }",
+        '  { user: anonymous, password: unused, permissions: { publish: { deny: ">" }, subscribe: { deny: ">" } } }',
+        "] }",
+        "no_auth_user: anonymous",
+      ].join("\n"),
+    });
+    await using service = new NodeProcess(join(ROOT, "services", "execute", "src", "main.ts"), {
+      NATS_URL: secured.url,
+      NATS_USER: "execute",
+      NATS_PASSWORD: "wrong-password-canary",
+      PATINOX_HEALTH_PORT: "0",
+    });
+    expect((await service.exited).code).toBe(78);
+    const output = service.lines.join("\n");
+    expect(output).toContain("NATS refused the credentials");
+    expect(output).not.toContain("wrong-password-canary");
+  });
+
   it("treats a blank variable as unset", async () => {
     await using service = await startServiceProcess("monitor", {
       NATS_URL: nats.url,

@@ -10,11 +10,12 @@ import { connect } from "@nats-io/transport-node";
 import {
   ConfigError,
   type Environment,
+  NatsConnectionConfigSchema,
   natsConnectionOptions,
-  type RuntimeConfig,
   RuntimeConfigSchema,
   readConfig,
 } from "@patinox/runtime";
+import type { z } from "zod";
 import { NatsAuthRejected, NatsUnreachable } from "./errors.ts";
 
 /**
@@ -22,37 +23,12 @@ import { NatsAuthRejected, NatsUnreachable } from "./errors.ts";
  * Picked from the runtime's own schema so auth and TLS parse exactly as the services parse
  * them, while a variable only a service uses (a health port, a log level) cannot stop the CLI.
  */
-const CliConfigSchema = RuntimeConfigSchema.pick({
-  NATS_URL: true,
-  NATS_CREDS: true,
-  NATS_NKEY_SEED: true,
-  NATS_USER: true,
-  NATS_PASSWORD: true,
-  NATS_TOKEN: true,
-  NATS_TLS_CA: true,
-  NATS_TLS_CERT: true,
-  NATS_TLS_KEY: true,
-  PATINOX_PREFIX: true,
-  PATINOX_BUCKET: true,
-});
+const CliConfigSchema = NatsConnectionConfigSchema.extend(
+  RuntimeConfigSchema.pick({ PATINOX_PREFIX: true, PATINOX_BUCKET: true }).shape,
+);
 
 /** The parsed, frozen configuration the CLI connects with. */
-export type CliConfig = Readonly<
-  Pick<
-    RuntimeConfig,
-    | "NATS_URL"
-    | "NATS_CREDS"
-    | "NATS_NKEY_SEED"
-    | "NATS_USER"
-    | "NATS_PASSWORD"
-    | "NATS_TOKEN"
-    | "NATS_TLS_CA"
-    | "NATS_TLS_CERT"
-    | "NATS_TLS_KEY"
-    | "PATINOX_PREFIX"
-    | "PATINOX_BUCKET"
-  >
->;
+export type CliConfig = Readonly<z.output<typeof CliConfigSchema>>;
 
 /** Command-line values that take precedence over the environment. */
 export interface ConfigOverrides {

@@ -55,8 +55,7 @@ export type {
   CollectStatusOptions,
   EndpointSummary,
   KnowledgeSummary,
-  PatinoxServiceName,
   ServiceInstance,
   StatusReport,
 } from "./status.ts";
-export { collectStatus, PATINOX_SERVICES } from "./status.ts";
+export { collectStatus } from "./status.ts";

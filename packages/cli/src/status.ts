@@ -5,14 +5,9 @@ import {
   RequestError,
 } from "@nats-io/nats-core";
 import { type ServiceInfo, type ServiceStats, Svcm } from "@nats-io/services";
+import { PATINOX_SERVICES, type PatinoxServiceName } from "@patinox/contracts";
 import { BucketNotFound, JetStreamUnavailable } from "./errors.ts";
 import { type BucketStats, openBucket } from "./knowledge-bucket.ts";
-
-/** The four services of the MAPE-K loop, in loop order (the order `status` lists them). */
-export const PATINOX_SERVICES = ["execute", "monitor", "analyze", "plan"] as const;
-
-/** One of {@link PATINOX_SERVICES}. */
-export type PatinoxServiceName = (typeof PATINOX_SERVICES)[number];
 
 /** One endpoint of a service instance. */
 export interface EndpointSummary {

@@ -109,6 +109,8 @@ export {
   Usage,
 } from "./run.ts";
 export { MAX_SCHEMA_ISSUES, schemaIssues } from "./schema-issues.ts";
+export type { PatinoxServiceName } from "./service-names.ts";
+export { PATINOX_SERVICES } from "./service-names.ts";
 export {
   ActorKind,
   ActorNode,

@@ -141,11 +141,30 @@ describe("readConfig", () => {
     expect(config.LOG_LEVEL).toBe("warn");
   });
 
-  it("gives every read its own default list, so one caller cannot change another's", () => {
+  it("freezes list values too, so no caller can change the servers after start", () => {
     const first = readConfig(RuntimeConfigSchema, {});
-    (first.NATS_URL as string[]).push("nats://elsewhere:4222");
-
+    expect(() => (first.NATS_URL as string[]).push("nats://elsewhere:4222")).toThrow(TypeError);
     expect(readConfig(RuntimeConfigSchema, {}).NATS_URL).toEqual(["nats://127.0.0.1:4222"]);
+    expect(readConfig(RuntimeConfigSchema, { NATS_URL: "a:1,b:2" }).NATS_URL).toSatisfy(
+      Object.isFrozen,
+    );
+  });
+
+  it("rejects NATS URLs with an impossible port, a path or an unknown scheme", () => {
+    for (const bad of [
+      "nats://a:123456",
+      "nats://h:4222/x",
+      "http://h:4222",
+      "nats://h:4222?x=1",
+    ]) {
+      expect(() => readConfig(RuntimeConfigSchema, { NATS_URL: bad })).toThrow(
+        /NATS_URL: expected comma-separated NATS URLs/,
+      );
+    }
+    expect(readConfig(RuntimeConfigSchema, { NATS_URL: "tls://u:p@h:4222, h2" }).NATS_URL).toEqual([
+      "tls://u:p@h:4222",
+      "h2",
+    ]);
   });
 });
 

@@ -58,7 +58,25 @@ export function readConfig<S extends z.ZodObject>(
       }),
     );
   }
+  // Freeze one level down too: list values (NATS_URL) must not change after start either.
+  for (const value of Object.values(result.data)) if (Array.isArray(value)) Object.freeze(value);
   return Object.freeze(result.data);
+}
+
+/** `host[:port]` or `scheme://[user[:pass]@]host[:port]`: a NATS scheme and a port URL accepts (≤ 65535). */
+function isNatsServerUrl(value: string): boolean {
+  const withScheme = /^[a-z]+:\/\//.test(value) ? value : `nats://${value}`;
+  try {
+    const url = new URL(withScheme);
+    return (
+      ["nats:", "tls:", "ws:", "wss:"].includes(url.protocol) &&
+      url.hostname !== "" &&
+      (url.pathname === "" || url.pathname === "/") &&
+      url.search === ""
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Env schema helpers: each states what it expects in words an operator understands. */
@@ -95,7 +113,7 @@ export const env = {
       .pipe(
         z
           .array(
-            z.string().regex(/^((nats|tls|ws|wss):\/\/)?[^\s,/]+(:\d{1,5})?$/, {
+            z.string().refine(isNatsServerUrl, {
               error: "expected comma-separated NATS URLs such as nats://host:4222",
             }),
           )

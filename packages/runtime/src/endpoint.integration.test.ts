@@ -3,7 +3,7 @@ import { type ErrorCode, ErrorReply, ErrorSpecs, PatinoxError } from "@patinox/c
 import { NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ServiceDefinition } from "./service-host.ts";
+import type { ServiceDefinition } from "./service-definition.ts";
 import { testConnection } from "./test-support/connection.ts";
 import { type HostedService, hostService } from "./test-support/hosted-service.ts";
 

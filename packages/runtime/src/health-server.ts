@@ -115,7 +115,9 @@ export async function runChecks(
         ]);
         return { name, ...result };
       } catch (error) {
-        return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+        // Capped: the status reply's schema limits a detail to 500 characters.
+        const detail = error instanceof Error ? error.message : String(error);
+        return { name, ok: false, detail: detail.slice(0, 500) };
       } finally {
         clearTimeout(timer);
       }

@@ -26,11 +26,15 @@ export class InFlight {
   async idle(timeoutMs: number): Promise<boolean> {
     if (this.#count === 0) return true;
     return await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#idle.push(() => {
+      const wake = () => {
         clearTimeout(timer);
         resolve(true);
-      });
+      };
+      const timer = setTimeout(() => {
+        this.#idle.splice(this.#idle.indexOf(wake), 1);
+        resolve(false);
+      }, timeoutMs);
+      this.#idle.push(wake);
     });
   }
 }

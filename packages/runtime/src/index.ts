@@ -14,15 +14,15 @@ export type { Logger, LoggerOptions } from "./logger.ts";
 export { createLogger } from "./logger.ts";
 export { connectNats, logConnectionStatus, natsConnectionOptions } from "./nats-connection.ts";
 export { placeholderActor } from "./placeholder-actor.ts";
-export type { RuntimeConfig } from "./runtime-config.ts";
-export { RuntimeConfigSchema } from "./runtime-config.ts";
+export type { NatsConnectionConfig, RuntimeConfig } from "./runtime-config.ts";
+export { NatsConnectionConfigSchema, RuntimeConfigSchema } from "./runtime-config.ts";
 export { Secret } from "./secret.ts";
 export type {
   RunningService,
   ServiceContext,
   ServiceDefinition,
   StartOptions,
-} from "./service-host.ts";
+} from "./service-definition.ts";
 export { EXIT_SOFTWARE, runService, startService } from "./service-host.ts";
 export type { Telemetry } from "./telemetry.ts";
 export { exporterConfigured, startTelemetry } from "./telemetry.ts";

@@ -14,6 +14,10 @@ const REDACT_PATHS = [
   "*.apiKey",
   "*.authorization",
   "*.seed",
+  "*.*.password",
+  "*.*.token",
+  "*.*.apiKey",
+  "*.*.seed",
   "headers.authorization",
   "*.headers.authorization",
 ];

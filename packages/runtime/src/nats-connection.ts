@@ -8,20 +8,7 @@ import {
 } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import type { RuntimeConfig } from "./runtime-config.ts";
-
-type NatsAuthConfig = Pick<
-  RuntimeConfig,
-  | "NATS_URL"
-  | "NATS_CREDS"
-  | "NATS_NKEY_SEED"
-  | "NATS_USER"
-  | "NATS_PASSWORD"
-  | "NATS_TOKEN"
-  | "NATS_TLS_CA"
-  | "NATS_TLS_CERT"
-  | "NATS_TLS_KEY"
->;
+import type { NatsConnectionConfig } from "./runtime-config.ts";
 
 /**
  * Connection options from configuration: every server in `NATS_URL`, the configured auth,
@@ -29,7 +16,10 @@ type NatsAuthConfig = Pick<
  * The client's default stops after 10 attempts; a service that stops reconnecting is a
  * service that silently does nothing, so Patinox retries forever with jitter instead.
  */
-export function natsConnectionOptions(config: NatsAuthConfig, name: string): ConnectionOptions {
+export function natsConnectionOptions(
+  config: NatsConnectionConfig,
+  name: string,
+): ConnectionOptions {
   const authenticators: Authenticator[] = [];
   if (config.NATS_CREDS) authenticators.push(credsAuthenticator(readFileSync(config.NATS_CREDS)));
   if (config.NATS_NKEY_SEED) {
@@ -62,7 +52,10 @@ export function natsConnectionOptions(config: NatsAuthConfig, name: string): Con
 }
 
 /** Connects with {@link natsConnectionOptions}. */
-export async function connectNats(config: NatsAuthConfig, name: string): Promise<NatsConnection> {
+export async function connectNats(
+  config: NatsConnectionConfig,
+  name: string,
+): Promise<NatsConnection> {
   return await connect(natsConnectionOptions(config, name));
 }
 

@@ -1,11 +1,8 @@
 import { z } from "zod";
 import { env } from "./config.ts";
 
-/**
- * The variables every Patinox service reads. Documented with defaults in README.md
- * ("Configuration"); a service adds its own on top with {@link ServiceDefinition.config}.
- */
-export const RuntimeConfigSchema = z.object({
+/** How to reach and authenticate to NATS: read by the services and by the CLI alike. */
+export const NatsConnectionConfigSchema = z.object({
   /** Comma-separated NATS servers. */
   NATS_URL: env.natsServers().default(["nats://127.0.0.1:4222"]),
   /** Path to a `.creds` file (JWT + nkey seed). */
@@ -20,6 +17,16 @@ export const RuntimeConfigSchema = z.object({
   /** Client certificate and key (PEM files) for mutual TLS. */
   NATS_TLS_CERT: z.string().optional(),
   NATS_TLS_KEY: z.string().optional(),
+});
+
+/** The parsed NATS connection settings. */
+export type NatsConnectionConfig = z.output<typeof NatsConnectionConfigSchema>;
+
+/**
+ * The variables every Patinox service reads. Documented with defaults in README.md
+ * ("Configuration"); a service adds its own on top with {@link ServiceDefinition.config}.
+ */
+export const RuntimeConfigSchema = NatsConnectionConfigSchema.extend({
   /** Subject prefix of every Patinox subject. */
   PATINOX_PREFIX: env.subjectPrefix().default("patinox"),
   /** The knowledge bucket. */

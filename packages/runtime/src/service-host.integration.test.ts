@@ -5,7 +5,8 @@ import { freePort, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigError } from "./config.ts";
-import { type ServiceDefinition, startService } from "./service-host.ts";
+import type { ServiceDefinition } from "./service-definition.ts";
+import { startService } from "./service-host.ts";
 import { testConnection } from "./test-support/connection.ts";
 import { deferred } from "./test-support/deferred.ts";
 import { eventually } from "./test-support/eventually.ts";
@@ -303,6 +304,39 @@ describe("starting", () => {
     await expect(starting).rejects.toBeInstanceOf(ConfigError);
     await expect(starting).rejects.toThrow(/PATINOX_SHUTDOWN_DEADLINE_MS: expected a whole number/);
     expect(await healthStatus(healthPort, "/healthz")).toBe(0);
+  });
+});
+
+describe("a service whose start fails", () => {
+  it("leaves nothing behind: the health port is free again and it is gone from $SRV", async () => {
+    const healthPort = await freePort();
+    const failing = probeService(async () => ({ v: 1 }), {
+      name: "broken",
+      start: () => {
+        throw new Error("cannot build actors");
+      },
+    });
+
+    await expect(
+      startService(failing, {
+        env: hostEnvironment(nats.url, { PATINOX_HEALTH_PORT: String(healthPort) }),
+        logDestination: new MemoryLog(),
+      }),
+    ).rejects.toThrow("cannot build actors");
+
+    expect(await healthStatus(healthPort, "/healthz")).toBe(0);
+    // The same port can be used again at once by a retry.
+    await using retried = disposing(
+      await startService(answerAtOnce, {
+        env: hostEnvironment(nats.url, { PATINOX_HEALTH_PORT: String(healthPort) }),
+        logDestination: new MemoryLog(),
+      }),
+    );
+    expect(retried.healthPort).toBe(healthPort);
+    await using nc = await testConnection(nats.url);
+    await expect(nc.request("$SRV.PING.broken", "", { timeout: 1_000 })).rejects.toThrow(
+      /no responders/,
+    );
   });
 });
 

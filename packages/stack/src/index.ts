@@ -11,6 +11,6 @@ export {
 export type { ChildExited, ServiceProcessSpec } from "./service-process.ts";
 export { serviceProcess } from "./service-process.ts";
 export type { Stack, StackOptions } from "./stack.ts";
-export { findRepositoryRoot, SERVICES, startStack } from "./stack.ts";
+export { findRepositoryRoot, startStack } from "./stack.ts";
 export type { StackConfig } from "./stack-config.ts";
 export { readStackConfig, StackConfigSchema } from "./stack-config.ts";

@@ -1,5 +1,6 @@
+import { PATINOX_SERVICES } from "@patinox/contracts";
 import { NatsUnavailable } from "./nats-discovery.ts";
-import { findRepositoryRoot, SERVICES, startStack } from "./stack.ts";
+import { findRepositoryRoot, startStack } from "./stack.ts";
 import { readStackConfig } from "./stack-config.ts";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -38,7 +39,9 @@ print(
     "",
     "Patinox local stack",
     `  ${natsLine}`,
-    ...SERVICES.map((s) => `  ${s.padEnd(8)} http://127.0.0.1:${stack.healthPorts[s]}/readyz`),
+    ...PATINOX_SERVICES.map(
+      (s) => `  ${s.padEnd(8)} http://127.0.0.1:${stack.healthPorts[s]}/readyz`,
+    ),
     "  Status:  pnpm patinox status" +
       (stack.nats.url === "nats://127.0.0.1:4222" ? "" : `   (with NATS_URL=${stack.nats.url})`),
     "  Ctrl-C stops everything.",

@@ -1,13 +1,11 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createSupervisor, type Supervisor } from "@patinox/actors";
+import { PATINOX_SERVICES, type PatinoxServiceName } from "@patinox/contracts";
 import { formatLogLine } from "./log-lines.ts";
 import { type NatsSource, portFree, resolveNats } from "./nats-discovery.ts";
 import { serviceProcess } from "./service-process.ts";
 import type { StackConfig } from "./stack-config.ts";
-
-/** The four services, in start order. */
-export const SERVICES = ["execute", "monitor", "analyze", "plan"] as const;
 
 /** Options for {@link startStack}. */
 export interface StackOptions {
@@ -26,7 +24,7 @@ export interface StackOptions {
 /** A running local stack. */
 export interface Stack {
   readonly nats: NatsSource;
-  readonly healthPorts: Readonly<Record<(typeof SERVICES)[number], number>>;
+  readonly healthPorts: Readonly<Record<PatinoxServiceName, number>>;
   /** Current pid of each service's process (changes when it is restarted). */
   readonly pids: Readonly<Record<string, number>>;
   /** Stops the services gracefully (SIGTERM, in reverse order), then an embedded NATS. */
@@ -59,7 +57,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   const ports: Record<string, number> = {};
   let candidate = options.config.PATINOX_STACK_FIRST_PORT;
-  for (const service of SERVICES) {
+  for (const service of PATINOX_SERVICES) {
     while (!(await portFree(candidate, "0.0.0.0"))) candidate++;
     ports[service] = candidate++;
   }
@@ -83,7 +81,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     onGiveUp: (error) => options.onGiveUp?.(error),
   });
-  for (const [index, service] of SERVICES.entries()) {
+  for (const [index, service] of PATINOX_SERVICES.entries()) {
     await supervisor.spawn(
       serviceProcess({
         service,

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Environment } from "../config.ts";
-import { type RunningService, type ServiceDefinition, startService } from "../service-host.ts";
+import type { RunningService, ServiceDefinition } from "../service-definition.ts";
+import { startService } from "../service-host.ts";
 import { MemoryLog } from "./memory-log.ts";
 
 /** A service started in this process, its log kept in memory; shut down on dispose. */
