@@ -1,13 +1,13 @@
 import { errors, type NatsConnection, nkeys } from "@nats-io/nats-core";
-import { NatsServer } from "@patinox/testkit";
+import { connect } from "@nats-io/transport-node";
+import { createTestCertificates, NatsServer } from "@patinox/testkit";
 import { describe, expect, it } from "vitest";
 import { type Environment, readConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
-import { connectNats, logConnectionStatus } from "./nats-connection.ts";
+import { connectNats, logConnectionStatus, natsConnectionOptions } from "./nats-connection.ts";
 import { RuntimeConfigSchema } from "./runtime-config.ts";
 import { testConnection } from "./test-support/connection.ts";
 import { MemoryLog } from "./test-support/memory-log.ts";
-import { TokenNatsServer } from "./test-support/token-nats-server.ts";
 
 const nkeyUser = nkeys.createUser();
 
@@ -85,13 +85,52 @@ describe("connectNats", () => {
   });
 
   it("authenticates with a token", async () => {
-    await using server = await TokenNatsServer.start("tok-9f2c");
+    await using server = await NatsServer.start({
+      jetstream: false,
+      extraConfig: 'authorization { token: "tok-9f2c" }',
+      probe: { token: "tok-9f2c" },
+    });
 
     await using withToken = await connected(server.url, { NATS_TOKEN: "tok-9f2c" });
     const wrongToken = connected(server.url, { NATS_TOKEN: "tok-wrong" });
 
     expect(await echoes(withToken)).toBe(true);
     await expect(wrongToken).rejects.toBeInstanceOf(errors.AuthorizationError);
+  });
+});
+
+describe("connectNats over TLS", () => {
+  it("connects with mutual TLS from NATS_TLS_CA, NATS_TLS_CERT and NATS_TLS_KEY, and not without a client certificate", async () => {
+    await using certs = await createTestCertificates();
+    await using server = await NatsServer.start({
+      jetstream: false,
+      extraConfig: `tls { cert_file: "${certs.serverCertFile}", key_file: "${certs.serverKeyFile}", ca_file: "${certs.caFile}", verify: true }`,
+      probe: {
+        tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile },
+      },
+    });
+
+    await using mutual = await connected(server.url, {
+      NATS_TLS_CA: certs.caFile,
+      NATS_TLS_CERT: certs.clientCertFile,
+      NATS_TLS_KEY: certs.clientKeyFile,
+    });
+    expect(await echoes(mutual)).toBe(true);
+    expect(mutual.info?.tls_required).toBe(true);
+
+    // Without a client certificate the server refuses the handshake; the client does not hang.
+    const readConfigOnly = readConfig(RuntimeConfigSchema, {
+      NATS_URL: server.url,
+      NATS_TLS_CA: certs.caFile,
+    });
+    await expect(
+      connect({
+        ...natsConnectionOptions(readConfigOnly, "test"),
+        waitOnFirstConnect: false,
+        maxReconnectAttempts: 0,
+        timeout: 2_000,
+      }),
+    ).rejects.toThrow();
   });
 });
 

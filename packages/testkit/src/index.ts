@@ -1,3 +1,5 @@
+export type { TestCertificates } from "./certificates.ts";
+export { createTestCertificates } from "./certificates.ts";
 export { freePort } from "./free-port.ts";
 export type { NatsClusterOptions } from "./nats-cluster.ts";
 export { NatsCluster } from "./nats-cluster.ts";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
+import type { ConnectionOptions } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { freePort } from "./free-port.ts";
 
@@ -30,6 +31,11 @@ export interface NatsServerOptions {
    * Turn off where the extra configuration requires credentials to connect. @default jetstream
    */
   readonly waitForJetStream?: boolean;
+  /**
+   * Options for the readiness probe's connection, where the extra configuration asks for
+   * credentials or TLS (e.g. `{ token }` or `{ tls: { caFile } }`).
+   */
+  readonly probe?: Partial<ConnectionOptions>;
 }
 
 const liveProcesses = new Set<ChildProcess>();
@@ -177,7 +183,12 @@ export class NatsServer implements AsyncDisposable {
     let lastError: unknown;
     while (Date.now() < deadline) {
       try {
-        const nc = await connect({ servers: this.url, reconnect: false, timeout: 1_000 });
+        const nc = await connect({
+          ...this.#options.probe,
+          servers: this.url,
+          reconnect: false,
+          timeout: 1_000,
+        });
         try {
           if (wantJs) await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
           return;
