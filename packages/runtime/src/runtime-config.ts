@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { env } from "./config.ts";
 
+/** The health port of a service that names none of its own. */
+export const DEFAULT_HEALTH_PORT = 8080;
+
 /** How to reach and authenticate to NATS: read by the services and by the CLI alike. */
 export const NatsConnectionConfigSchema = z.object({
   /** Comma-separated NATS servers. */
@@ -39,7 +42,7 @@ export const RuntimeConfigSchema = NatsConnectionConfigSchema.extend({
   /** Host the health server binds. */
   PATINOX_HEALTH_HOST: z.string().default("0.0.0.0"),
   /** Health server port; 0 picks a free one (the chosen port is logged). */
-  PATINOX_HEALTH_PORT: env.int(0, 65535).default(8080),
+  PATINOX_HEALTH_PORT: env.int(0, 65535).default(DEFAULT_HEALTH_PORT),
   /** How long in-flight work may take to finish after SIGTERM. */
   PATINOX_SHUTDOWN_DEADLINE_MS: env.int(0, 600_000).default(10_000),
   /** The event loop counts as stalled (`/healthz` 503) after this long without a tick. */

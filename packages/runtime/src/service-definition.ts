@@ -21,6 +21,8 @@ export interface ServiceDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly name: string;
   readonly version: string;
   readonly description: string;
+  /** Default of `PATINOX_HEALTH_PORT` for this service. @default 8080 */
+  readonly healthPort?: number;
   /** The service's own environment variables, parsed together with the runtime's. */
   readonly config?: S;
   /** The root supervisor's restart budget and backoff. @default the actors package's defaults */

@@ -6,14 +6,14 @@ import { createSupervisor, type SupervisorGaveUp } from "@patinox/actors";
 import { createSubjects } from "@patinox/contracts";
 import { openKnowledge } from "@patinox/knowledge";
 import type { z } from "zod";
-import { ConfigError, EXIT_CONFIG, readConfig } from "./config.ts";
+import { ConfigError, EXIT_CONFIG, env, readConfig } from "./config.ts";
 import { addTypedEndpoint } from "./endpoint.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./health-server.ts";
 import { InFlight } from "./in-flight.ts";
 import { createLogger } from "./logger.ts";
 import { connectNats, logConnectionStatus } from "./nats-connection.ts";
 import { builtInReadinessChecks } from "./readiness.ts";
-import { type RuntimeConfig, RuntimeConfigSchema } from "./runtime-config.ts";
+import { DEFAULT_HEALTH_PORT, type RuntimeConfig, RuntimeConfigSchema } from "./runtime-config.ts";
 import type {
   RunningService,
   ServiceContext,
@@ -40,9 +40,11 @@ export async function startService<S extends z.ZodObject>(
   options: StartOptions = {},
 ): Promise<RunningService> {
   const environment = options.env ?? process.env;
-  const schema = definition.config
-    ? RuntimeConfigSchema.extend(definition.config.shape)
-    : RuntimeConfigSchema;
+  // Each service has its own default health port so all four can run side by side locally.
+  const base = RuntimeConfigSchema.extend({
+    PATINOX_HEALTH_PORT: env.int(0, 65535).default(definition.healthPort ?? DEFAULT_HEALTH_PORT),
+  });
+  const schema = definition.config ? base.extend(definition.config.shape) : base;
   const config = readConfig(schema, environment) as Readonly<RuntimeConfig & z.output<S>>;
   const instanceId =
     config.PATINOX_INSTANCE_ID ?? `${hostname()}-${randomBytes(3).toString("hex")}`;

@@ -5,6 +5,7 @@ import { placeholderActor } from "@patinox/runtime";
 export const analyzeService: ServiceDefinition = {
   name: "analyze",
   version: "0.1.0",
+  healthPort: 8083,
   description: "Finds patterns in the knowledge windows with real statistics",
   async start(context) {
     // The window-analyzer actor will watch metric windows and run the detectors; until that issue lands it only holds its place in the tree.

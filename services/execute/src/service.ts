@@ -7,6 +7,7 @@ import { type RunIntakeMessage, runIntake } from "./run-intake.ts";
 export const executeService: ServiceDefinition = {
   name: "execute",
   version: "0.1.0",
+  healthPort: 8081,
   description: "Runs agents behind the validation layer",
   async start(context) {
     const intake = await context.supervisor.spawn(

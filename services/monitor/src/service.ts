@@ -5,6 +5,7 @@ import { placeholderActor } from "@patinox/runtime";
 export const monitorService: ServiceDefinition = {
   name: "monitor",
   version: "0.1.0",
+  healthPort: 8082,
   description: "Folds telemetry into time windows in the knowledge bucket",
   async start(context) {
     // The telemetry-intake actor will consume the telemetry stream and fold events into windows; until that issue lands it only holds its place in the tree.
