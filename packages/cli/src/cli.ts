@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { ClosedConnectionError, PermissionViolationError, TimeoutError } from "@nats-io/nats-core";
+import type { DefinitionProblem } from "@patinox/agents";
 import { ConfigError } from "@patinox/runtime";
 import { defineCommand, parseArgs, renderUsage, runCommand, type SubCommandsDef } from "citty";
+import { agentsCommand } from "./commands/agents.ts";
 import { kvCommand } from "./commands/kv.ts";
 import { statusCommand } from "./commands/status.ts";
-import { isCliFailure } from "./errors.ts";
+import { DefinitionsInvalid, isCliFailure } from "./errors.ts";
 import { ExitCode } from "./exit-code.ts";
 import { globalArgs, hoistGlobalOptions } from "./global-options.ts";
 import type { CliIo } from "./io.ts";
@@ -30,10 +32,10 @@ export function createProgram(io: CliIo): AnyCommand {
     meta: {
       name: "patinox",
       version: VERSION,
-      description: "Inspect a running Patinox: its services and its knowledge",
+      description: "Inspect a running Patinox (services, knowledge) and apply agent definitions",
     },
     args: { ...globalArgs },
-    subCommands: { status: statusCommand(io), kv: kvCommand(io) },
+    subCommands: { status: statusCommand(io), kv: kvCommand(io), agents: agentsCommand(io) },
   });
 }
 
@@ -78,10 +80,20 @@ export interface FailureReport {
   readonly code: string;
   readonly message: string;
   readonly exitCode: ExitCode;
+  /** `definition_invalid` only: every problem, with file, line, column and field. */
+  readonly problems?: readonly DefinitionProblem[];
 }
 
 /** The boundary normaliser: any error from a command becomes a {@link FailureReport}. */
 export function describeFailure(error: unknown): FailureReport {
+  if (error instanceof DefinitionsInvalid) {
+    return {
+      code: error.code,
+      message: error.message,
+      exitCode: error.exitCode,
+      problems: error.problems,
+    };
+  }
   if (isCliFailure(error)) {
     return { code: error.code, message: error.message, exitCode: error.exitCode };
   }

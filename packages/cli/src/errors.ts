@@ -1,3 +1,4 @@
+import type { DefinitionProblem, InvalidDefinition } from "@patinox/agents";
 import { ExitCode } from "./exit-code.ts";
 
 /**
@@ -109,6 +110,64 @@ export class UsageError extends Error {
   readonly exitCode = ExitCode.Usage;
 }
 
+/**
+ * Agent definition files are invalid; nothing was applied. The message lists every problem,
+ * one `file:line:column field: message` line each, and `problems` holds them as data.
+ */
+export class DefinitionsInvalid extends Error {
+  override readonly name = "DefinitionsInvalid";
+  readonly code = "definition_invalid" as const;
+  readonly exitCode = ExitCode.DataError;
+  readonly problems: readonly DefinitionProblem[];
+
+  constructor(error: InvalidDefinition) {
+    const [summary, ...lines] = error.message.split("\n");
+    super(`${summary?.replace(/:$/, "")}; nothing was applied:\n${lines.join("\n")}`, {
+      cause: error,
+    });
+    this.problems = error.problems;
+  }
+}
+
+/** The definition file or directory given does not exist, cannot be read, or holds no file. */
+export class DefinitionsUnreadable extends Error {
+  override readonly name = "DefinitionsUnreadable";
+  readonly code = "no_input" as const;
+  readonly exitCode = ExitCode.NoInput;
+}
+
+/** The agent has no definition in the bucket (never applied, or its history is gone). */
+export class AgentNotFound extends Error {
+  override readonly name = "AgentNotFound";
+  readonly code = "agent_not_found" as const;
+  readonly exitCode = ExitCode.NotFound;
+  readonly agent: string;
+
+  constructor(agent: string, bucket: string) {
+    super(
+      `no definition of agent ${agent} in bucket ${bucket}: apply one with \`patinox agents apply\``,
+    );
+    this.agent = agent;
+  }
+}
+
+/**
+ * The live record of an agent cannot be read (it fails the record schema, e.g. written by a
+ * newer Patinox), so `apply` will not overwrite it.
+ */
+export class LiveDefinitionUnreadable extends Error {
+  override readonly name = "LiveDefinitionUnreadable";
+  readonly code = "record_invalid" as const;
+  readonly exitCode = ExitCode.DataError;
+}
+
+/** A compare-and-set write lost to other writers on every attempt. */
+export class WriteConflict extends Error {
+  override readonly name = "WriteConflict";
+  readonly code = "conflict" as const;
+  readonly exitCode = ExitCode.TempFail;
+}
+
 /** Every failure `patinox` reports as such (anything else is a bug, status 70). */
 export type CliFailure =
   | NatsUnreachable
@@ -118,7 +177,12 @@ export type CliFailure =
   | JetStreamUnavailable
   | BucketNotFound
   | KeyNotFound
-  | UsageError;
+  | UsageError
+  | DefinitionsInvalid
+  | DefinitionsUnreadable
+  | AgentNotFound
+  | LiveDefinitionUnreadable
+  | WriteConflict;
 
 /** Whether `error` is one of the failures `patinox` expects and explains. */
 export function isCliFailure(error: unknown): error is CliFailure {
@@ -130,6 +194,11 @@ export function isCliFailure(error: unknown): error is CliFailure {
     error instanceof JetStreamUnavailable ||
     error instanceof BucketNotFound ||
     error instanceof KeyNotFound ||
-    error instanceof UsageError
+    error instanceof UsageError ||
+    error instanceof DefinitionsInvalid ||
+    error instanceof DefinitionsUnreadable ||
+    error instanceof AgentNotFound ||
+    error instanceof LiveDefinitionUnreadable ||
+    error instanceof WriteConflict
   );
 }

@@ -1,3 +1,28 @@
+export type {
+  AgentApplyReport,
+  AgentSummary,
+  AgentsReport,
+  ApplyAgentsOptions,
+  ApplyReport,
+  HistoryReport,
+} from "./agents.ts";
+export {
+  ApplyOutcome,
+  agentHistory,
+  applyAgents,
+  checkAgentName,
+  checkAudit,
+  DEFAULT_APPLY_REASON,
+  defaultAppliedBy,
+  listAgents,
+  readDefinitions,
+} from "./agents.ts";
+export {
+  renderAgentApplied,
+  renderAgents,
+  renderApplySummary,
+  renderHistory,
+} from "./agents-output.ts";
 export type { FailureReport } from "./cli.ts";
 export { createProgram, describeFailure, runCli } from "./cli.ts";
 export type { CliConfig, ConfigOverrides } from "./connection.ts";
@@ -11,15 +36,20 @@ export {
 } from "./connection.ts";
 export type { CliFailure } from "./errors.ts";
 export {
+  AgentNotFound,
   BucketNotFound,
+  DefinitionsInvalid,
+  DefinitionsUnreadable,
   isCliFailure,
   JetStreamUnavailable,
   KeyNotFound,
+  LiveDefinitionUnreadable,
   NatsAuthRejected,
   NatsConnectionLost,
   NatsRequestTimedOut,
   NatsUnreachable,
   UsageError,
+  WriteConflict,
 } from "./errors.ts";
 export { ExitCode } from "./exit-code.ts";
 export type { GlobalOptions, RawGlobalArgs } from "./global-options.ts";
