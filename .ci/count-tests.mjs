@@ -1,27 +1,34 @@
 // Adds up the vitest JSON reports every package wrote and prints `tests: N passed, M failed`.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// A package with a `test` script that left no readable report counts as one failure: a run
+// that crashed before reporting must not look like a pass.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-function* reports(dir) {
-  for (const name of readdirSync(dir)) {
-    if (name === "node_modules" || name === ".git") continue;
-    const path = join(dir, name);
-    if (name === ".vitest-report.json") yield path;
-    else if (statSync(path).isDirectory()) yield* reports(path);
-  }
-}
+const workspaces = ["packages", "services"].flatMap((dir) =>
+  readdirSync(dir).map((name) => join(dir, name)),
+);
+workspaces.push("test");
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const path of reports(".")) {
-  const report = JSON.parse(readFileSync(path, "utf8"));
+for (const dir of workspaces) {
+  const manifest = join(dir, "package.json");
+  if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, "utf8")).scripts?.test) continue;
+  let report;
+  try {
+    report = JSON.parse(readFileSync(join(dir, ".vitest-report.json"), "utf8"));
+  } catch {
+    console.error(`count-tests: no readable report from ${dir}`);
+    failed += 1;
+    continue;
+  }
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A file that fails to load has no test results: count it as one failure, not zero.
   for (const file of report.testResults ?? []) {
     if (file.status === "failed" && (file.assertionResults ?? []).length === 0) failed += 1;
   }
-  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

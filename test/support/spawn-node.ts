@@ -14,14 +14,19 @@ export class NodeProcess implements AsyncDisposable {
   readonly #waiters: Array<{ test: (line: string) => boolean; resolve: (line: string) => void }> =
     [];
 
-  constructor(entry: string, env: NodeJS.ProcessEnv, args: readonly string[] = []) {
+  /**
+   * Starts `entry`. With `detached`, the process leads its own process group, so a test can
+   * signal the group as a terminal's Ctrl-C would ({@link NodeProcess.interruptGroup}).
+   */
+  constructor(entry: string, env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}) {
     this.child = spawn(
       process.execPath,
-      ["--conditions=@patinox/source", "--import", "tsx", entry, ...args],
+      ["--conditions=@patinox/source", "--import", "tsx", entry],
       {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: "debug", ...env },
         stdio: ["ignore", "pipe", "pipe"],
+        detached: options.detached ?? false,
       },
     );
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -41,6 +46,11 @@ export class NodeProcess implements AsyncDisposable {
     );
   }
 
+  /** Sends SIGINT to the whole process group, as Ctrl-C in a terminal does. */
+  interruptGroup(): void {
+    process.kill(-this.pid, "SIGINT");
+  }
+
   get pid(): number {
     if (this.child.pid === undefined) throw new Error("process did not start");
     return this.child.pid;
@@ -51,13 +61,14 @@ export class NodeProcess implements AsyncDisposable {
     const seen = this.lines.find(test);
     if (seen) return seen;
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(`no matching line within ${timeoutMs} ms; output:\n${this.lines.join("\n")}`),
-          ),
-        timeoutMs,
-      );
+      const fail = (why: string) => reject(new Error(`${why}; output:\n${this.lines.join("\n")}`));
+      const timer = setTimeout(() => fail(`no matching line within ${timeoutMs} ms`), timeoutMs);
+      // A process that exits prints nothing more: fail now rather than at the timeout. (Lines
+      // already read are matched first: readline delivers them before `exit` settles here.)
+      void this.exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        setImmediate(() => fail(`process exited (${code ?? signal}) before a matching line`));
+      });
       this.#waiters.push({
         test,
         resolve: (line) => {
@@ -104,8 +115,13 @@ export async function startServiceProcess(
     PATINOX_HEALTH_HOST: "127.0.0.1",
     ...env,
   });
-  const started = await proc.waitForLog(`${service} started`);
-  return Object.assign(proc, { healthPort: Number(started.healthPort) });
+  try {
+    const started = await proc.waitForLog(`${service} started`);
+    return Object.assign(proc, { healthPort: Number(started.healthPort) });
+  } catch (error) {
+    await proc[Symbol.asyncDispose]();
+    throw error;
+  }
 }
 
 /** GETs a health endpoint and returns its status code (0 when nothing answers). */

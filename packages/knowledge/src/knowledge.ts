@@ -215,6 +215,8 @@ export class Knowledge {
       ...(options.updatesOnly ? { include: "updates" } : {}),
     });
     const stop = () => iterator.stop();
+    // An abort before this point fires no event: stop now rather than wait for a change.
+    if (options.signal?.aborted) stop();
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
       for await (const entry of iterator) yield toChange(entry, schema);

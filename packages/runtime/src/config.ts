@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from "node:fs";
 import { z } from "zod";
 import { Secret } from "./secret.ts";
 
@@ -63,6 +64,15 @@ export function readConfig<S extends z.ZodObject>(
   return Object.freeze(result.data);
 }
 
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** `host[:port]` or `scheme://[user[:pass]@]host[:port]`: a NATS scheme and a port URL accepts (≤ 65535). */
 function isNatsServerUrl(value: string): boolean {
   const withScheme = /^[a-z]+:\/\//.test(value) ? value : `nats://${value}`;
@@ -95,6 +105,9 @@ export const env = {
       .toLowerCase()
       .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" }))
       .transform((v) => v === "true" || v === "1" || v === "yes"),
+  /** A path to a file this process can read (checked at start, so a typo is a config error). */
+  readableFile: () =>
+    z.string().refine(isReadableFile, { error: "expected the path of a readable file" }),
   /** A secret, wrapped so it cannot be printed. */
   secret: () => z.string().transform((v) => new Secret(v)),
   /** One of a closed set of words. */

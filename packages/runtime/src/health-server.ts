@@ -42,7 +42,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   // A timer that fires late measures how long the loop was blocked.
   const ticker = setInterval(() => {
     const now = performance.now();
-    worstLag = Math.max(0, now - lastTick - tickMs);
+    // The worst lag since the last probe: a stall is reported even if the loop has since
+    // recovered, so a loop that stalls again and again cannot answer 200 in between.
+    worstLag = Math.max(worstLag, now - lastTick - tickMs);
     lastTick = now;
   }, tickMs);
   ticker.unref();
@@ -60,6 +62,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return reply(405, { error: "method not allowed" });
     if (path === "/healthz") {
       const lagMs = Math.round(Math.max(worstLag, performance.now() - lastTick - tickMs));
+      worstLag = 0;
       const ok = lagMs < options.stallThresholdMs;
       return reply(ok ? 200 : 503, {
         status: ok ? "ok" : "stalled",

@@ -12,7 +12,12 @@ export { runChecks, startHealthServer } from "./health-server.ts";
 export { InFlight } from "./in-flight.ts";
 export type { Logger, LoggerOptions } from "./logger.ts";
 export { createLogger } from "./logger.ts";
-export { connectNats, logConnectionStatus, natsConnectionOptions } from "./nats-connection.ts";
+export {
+  connectNats,
+  displayServers,
+  logConnectionStatus,
+  natsConnectionOptions,
+} from "./nats-connection.ts";
 export { placeholderActor } from "./placeholder-actor.ts";
 export type { NatsConnectionConfig, RuntimeConfig } from "./runtime-config.ts";
 export { NatsConnectionConfigSchema, RuntimeConfigSchema } from "./runtime-config.ts";

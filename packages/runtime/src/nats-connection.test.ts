@@ -2,12 +2,17 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Authenticator, nkeys } from "@nats-io/nats-core";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type Environment, readConfig } from "./config.ts";
 import { natsConnectionOptions } from "./nats-connection.ts";
 import { RuntimeConfigSchema } from "./runtime-config.ts";
 
 const config = (environment: Environment) => readConfig(RuntimeConfigSchema, environment);
+
+// Certificate paths are checked for readability when configuration is parsed.
+const TLS = await mkdtemp(join(tmpdir(), "patinox-tls-paths-"));
+for (const name of ["ca.pem", "cert.pem", "key.pem"]) await writeFile(join(TLS, name), "");
+afterAll(() => rm(TLS, { recursive: true, force: true }));
 
 /** Runs the single authenticator the options carry, as the client does on connect. */
 function authenticate(
@@ -112,19 +117,32 @@ describe("natsConnectionOptions", () => {
   });
 
   it.each<[string, Environment, unknown]>([
-    ["nothing", { NATS_TLS_KEY: "/tls/key.pem" }, undefined],
-    ["a CA", { NATS_TLS_CA: "/tls/ca.pem" }, { caFile: "/tls/ca.pem" }],
+    ["nothing", { NATS_TLS_KEY: `${TLS}/key.pem` }, undefined],
+    ["a CA", { NATS_TLS_CA: `${TLS}/ca.pem` }, { caFile: `${TLS}/ca.pem` }],
     [
       "a client certificate and key",
-      { NATS_TLS_CERT: "/tls/cert.pem", NATS_TLS_KEY: "/tls/key.pem" },
-      { certFile: "/tls/cert.pem", keyFile: "/tls/key.pem" },
+      { NATS_TLS_CERT: `${TLS}/cert.pem`, NATS_TLS_KEY: `${TLS}/key.pem` },
+      { certFile: `${TLS}/cert.pem`, keyFile: `${TLS}/key.pem` },
     ],
     [
       "a CA and a client certificate",
-      { NATS_TLS_CA: "/tls/ca.pem", NATS_TLS_CERT: "/tls/cert.pem", NATS_TLS_KEY: "/tls/key.pem" },
-      { caFile: "/tls/ca.pem", certFile: "/tls/cert.pem", keyFile: "/tls/key.pem" },
+      {
+        NATS_TLS_CA: `${TLS}/ca.pem`,
+        NATS_TLS_CERT: `${TLS}/cert.pem`,
+        NATS_TLS_KEY: `${TLS}/key.pem`,
+      },
+      { caFile: `${TLS}/ca.pem`, certFile: `${TLS}/cert.pem`, keyFile: `${TLS}/key.pem` },
     ],
   ])("turns TLS on only for a CA or a certificate: with %s", (_, environment, tls) => {
     expect(natsConnectionOptions(config(environment), "n").tls).toEqual(tls);
+  });
+
+  it("refuses at start a certificate or creds path that cannot be read", () => {
+    expect(() => config({ NATS_TLS_CA: `${TLS}/missing.pem` })).toThrow(
+      /NATS_TLS_CA: expected the path of a readable file/,
+    );
+    expect(() => config({ NATS_CREDS: TLS })).toThrow(
+      /NATS_CREDS: expected the path of a readable file/,
+    );
   });
 });

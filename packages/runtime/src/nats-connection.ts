@@ -51,6 +51,14 @@ export function natsConnectionOptions(
   return options;
 }
 
+/**
+ * Server URLs fit for logs: any `user:password@` part is dropped, since NATS_URL may carry
+ * credentials and logs must not.
+ */
+export function displayServers(servers: readonly string[]): string[] {
+  return servers.map((server) => server.replace(/^([a-z]+:\/\/)?[^@/]*@/, "$1"));
+}
+
 /** Connects with {@link natsConnectionOptions}. */
 export async function connectNats(
   config: NatsConnectionConfig,

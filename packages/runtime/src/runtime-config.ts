@@ -9,17 +9,17 @@ export const NatsConnectionConfigSchema = z.object({
   /** Comma-separated NATS servers. */
   NATS_URL: env.natsServers().default(["nats://127.0.0.1:4222"]),
   /** Path to a `.creds` file (JWT + nkey seed). */
-  NATS_CREDS: z.string().optional(),
+  NATS_CREDS: env.readableFile().optional(),
   /** An nkey seed (`SU…`) for nkey authentication. */
   NATS_NKEY_SEED: env.secret().optional(),
   NATS_USER: z.string().optional(),
   NATS_PASSWORD: env.secret().optional(),
   NATS_TOKEN: env.secret().optional(),
   /** CA certificate (PEM file) to verify the server; turns TLS on. */
-  NATS_TLS_CA: z.string().optional(),
+  NATS_TLS_CA: env.readableFile().optional(),
   /** Client certificate and key (PEM files) for mutual TLS. */
-  NATS_TLS_CERT: z.string().optional(),
-  NATS_TLS_KEY: z.string().optional(),
+  NATS_TLS_CERT: env.readableFile().optional(),
+  NATS_TLS_KEY: env.readableFile().optional(),
 });
 
 /** The parsed NATS connection settings. */

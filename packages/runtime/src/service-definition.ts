@@ -63,6 +63,8 @@ export interface StartOptions {
   readonly logDestination?: NodeJS.WritableStream;
   /** Called when the root supervisor gives up. @default exit the process with status 70 */
   readonly onFatal?: (error: SupervisorGaveUp) => void;
+  /** Called when the NATS connection closes for good outside shutdown. @default nothing */
+  readonly onConnectionClosed?: (error: Error | undefined) => void;
 }
 
 /** A started service. */

@@ -109,6 +109,35 @@ describe("a started service", () => {
     expect((await askHealth(service.healthPort, "/readyz")).status).toBe(200);
   });
 
+  it("answers status from every instance (no queue group), while work endpoints share one", async () => {
+    await using first = await hostService(answerAtOnce, nats.url);
+    await using second = await hostService(answerAtOnce, nats.url);
+    await using nc = await testConnection(nats.url);
+
+    const replies = await nc.requestMany("patinox.svc.probe.status", '{"v":1}', {
+      strategy: "timer",
+      maxWait: 1_000,
+    });
+    const instances: string[] = [];
+    for await (const reply of replies) instances.push(StatusReply.parse(reply.json()).instanceId);
+    expect(instances.sort()).toEqual([first.instanceId, second.instanceId].sort());
+
+    const work = await nc.requestMany("probe.work", '{"v":1}', {
+      strategy: "timer",
+      maxWait: 1_000,
+    });
+    let answers = 0;
+    for await (const _ of work) answers++;
+    expect(answers).toBe(1);
+  });
+
+  it("never logs credentials given in NATS_URL", async () => {
+    const withUser = nats.url.replace("nats://", "nats://alice:url-password-canary@");
+    await using service = await hostService(answerAtOnce, withUser);
+    expect(service.log.text).toContain(nats.url.replace("nats://", ""));
+    expect(service.log.text).not.toContain("url-password-canary");
+  });
+
   it("is not ready while a check the service added fails, and says which", async () => {
     await using service = await hostService(
       { ...answerAtOnce, start: (context) => context.addReadinessCheck(upstream(false)) },

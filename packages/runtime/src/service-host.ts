@@ -11,7 +11,7 @@ import { addTypedEndpoint } from "./endpoint.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./health-server.ts";
 import { InFlight } from "./in-flight.ts";
 import { createLogger } from "./logger.ts";
-import { connectNats, logConnectionStatus } from "./nats-connection.ts";
+import { connectNats, displayServers, logConnectionStatus } from "./nats-connection.ts";
 import { builtInReadinessChecks } from "./readiness.ts";
 import { DEFAULT_HEALTH_PORT, type RuntimeConfig, RuntimeConfigSchema } from "./runtime-config.ts";
 import type {
@@ -71,7 +71,10 @@ export async function startService<S extends z.ZodObject>(
     stallThresholdMs: config.PATINOX_STALL_THRESHOLD_MS,
     checks: () => checks(),
   });
-  logger.info({ healthPort: health.port, nats: config.NATS_URL }, `${definition.name} starting`);
+  logger.info(
+    { healthPort: health.port, nats: displayServers(config.NATS_URL) },
+    `${definition.name} starting`,
+  );
 
   let nc: NatsConnection | undefined;
   try {
@@ -105,7 +108,9 @@ export async function startService<S extends z.ZodObject>(
       name: definition.name,
       version: definition.version,
       description: definition.description,
-      queue: definition.name,
+      // No service-wide queue group: each endpoint names its own (the service name by
+      // default), so the status endpoint can opt out and every instance answers it.
+      queue: "",
       metadata: {
         instance: instanceId,
         prefix: config.PATINOX_PREFIX,
@@ -155,11 +160,14 @@ export async function startService<S extends z.ZodObject>(
 
     await definition.start(context);
 
+    // Subscriptions reach the server before anyone is told the service has started.
+    await nc.flush();
     checks = () => [...builtIn, ...serviceChecks];
     logger.info(
       {
         healthPort: health.port,
-        nats: config.NATS_URL,
+        nats: displayServers(config.NATS_URL),
+        bucket: config.PATINOX_BUCKET,
         prefix: config.PATINOX_PREFIX,
         version: definition.version,
       },
@@ -177,6 +185,9 @@ export async function startService<S extends z.ZodObject>(
       nc,
       telemetry,
       health,
+    });
+    void nc.closed().then((error) => {
+      if (!intake.signal.aborted) options.onConnectionClosed?.(error ?? undefined);
     });
     return {
       instanceId,
@@ -203,11 +214,40 @@ export async function startService<S extends z.ZodObject>(
 export async function runService<S extends z.ZodObject>(
   definition: ServiceDefinition<S>,
 ): Promise<void> {
-  let running: RunningService;
+  const name = `patinox-${definition.name}`;
+  let running: RunningService | undefined;
+  let signals = 0;
+  // Installed before start: a signal while NATS is still unreachable must end the process
+  // cleanly too, not by the default action.
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (!running || signals > 1) {
+      running?.logger.warn({ signal }, "second signal: exiting now");
+      process.exit(running ? 130 : 0);
+    }
+    // A last resort if shutdown overruns its bounded steps: the orchestrator would SIGKILL anyway.
+    setTimeout(() => process.exit(EXIT_SOFTWARE), running.shutdownDeadlineMs + 30_000).unref();
+    void running.shutdown(`received ${signal}`).then(() => process.exit(0));
+  };
+  const onEscaped = (kind: string) => (reason: unknown) => {
+    if (running) running.logger.fatal({ err: reason }, `${kind}; exiting`);
+    else process.stderr.write(`${name}: ${kind}: ${describeError(reason)}\n`);
+    process.exit(EXIT_SOFTWARE);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("unhandledRejection", onEscaped("unhandled rejection"));
+  process.on("uncaughtException", onEscaped("uncaught exception"));
   try {
-    running = await startService(definition);
+    running = await startService(definition, {
+      // NATS closed for good (e.g. credentials revoked): a process that stays up doing
+      // nothing is worse than one the orchestrator restarts.
+      onConnectionClosed: (error) => {
+        running?.logger.fatal({ err: error }, "NATS connection closed for good; exiting");
+        process.exit(EXIT_SOFTWARE);
+      },
+    });
   } catch (error) {
-    const name = `patinox-${definition.name}`;
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);
       process.exit(EXIT_CONFIG);
@@ -221,21 +261,4 @@ export async function runService<S extends z.ZodObject>(
     process.stderr.write(`${name}: failed to start: ${describeError(error)}\n`);
     process.exit(EXIT_SOFTWARE);
   }
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      running.logger.warn({ signal }, "second signal: exiting now");
-      process.exit(130);
-    }
-    // A last resort if some step of the shutdown hangs: the orchestrator would SIGKILL anyway.
-    setTimeout(() => process.exit(EXIT_SOFTWARE), running.shutdownDeadlineMs + 10_000).unref();
-    void running.shutdown(`received ${signal}`).then(() => process.exit(0));
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
-  process.on("unhandledRejection", (reason) => {
-    running.logger.fatal({ err: reason }, "unhandled rejection; exiting");
-    process.exit(EXIT_SOFTWARE);
-  });
 }

@@ -40,29 +40,42 @@ async function run(parts: ShutdownParts, reason: string): Promise<void> {
   const { logger, inFlight } = parts;
   logger.info({ reason, inFlight: inFlight.count }, "shutting down: no new work is taken");
   parts.intake.abort();
-  // With NATS unreachable, unsubscribing and draining would wait for a reconnect that may
-  // never come: each step gets a bound, and the connection is closed if drain cannot finish.
-  await withinMs(parts.service.stop(), 2_000);
-  if (!(await inFlight.idle(parts.deadlineMs))) {
-    logger.warn(
-      { abandoned: inFlight.count, deadlineMs: parts.deadlineMs },
-      "shutdown deadline passed with work in flight; abandoning it",
-    );
-    parts.deadline.abort();
-  }
-  for (const hook of [...parts.hooks].reverse()) {
-    try {
-      await hook();
-    } catch (error) {
-      logger.error({ err: error }, "shutdown hook failed");
+  try {
+    // Every step is bounded: with NATS unreachable, unsubscribing and draining would wait for
+    // a reconnect that may never come, and an actor stuck in a message must not hold the
+    // process past its grace period.
+    await withinMs(parts.service.stop(), 2_000);
+    if (!(await inFlight.idle(parts.deadlineMs))) {
+      logger.warn(
+        { abandoned: inFlight.count, deadlineMs: parts.deadlineMs },
+        "shutdown deadline passed with work in flight; abandoning it",
+      );
+      parts.deadline.abort();
     }
+    for (const hook of [...parts.hooks].reverse()) {
+      const settled = await withinMs(
+        Promise.resolve()
+          .then(hook)
+          .catch((error: unknown) => logger.error({ err: error }, "shutdown hook failed")),
+        HOOK_LIMIT_MS,
+      );
+      if (!settled) logger.warn({ limitMs: HOOK_LIMIT_MS }, "shutdown hook did not finish in time");
+    }
+    if (!(await withinMs(parts.supervisor.stop(), ACTORS_LIMIT_MS))) {
+      logger.warn({ limitMs: ACTORS_LIMIT_MS }, "actors did not stop in time");
+    }
+    if (!(await withinMs(parts.nc.drain(), 5_000))) await parts.nc.close().catch(() => undefined);
+    await withinMs(parts.telemetry.shutdown(), 2_000);
+  } finally {
+    await parts.health.close();
   }
-  await parts.supervisor.stop();
-  if (!(await withinMs(parts.nc.drain(), 5_000))) await parts.nc.close().catch(() => undefined);
-  await parts.telemetry.shutdown();
-  await parts.health.close();
   logger.info("stopped");
 }
+
+/** Longest a single shutdown hook may take. */
+const HOOK_LIMIT_MS = 5_000;
+/** Longest the actors may take to finish their current message and stop. */
+const ACTORS_LIMIT_MS = 5_000;
 
 /** Waits for `work` up to `ms`; true if it settled in time (a rejection counts as settled). */
 export async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {

@@ -81,6 +81,9 @@ export async function resolveNats(
   await mkdir(storeDir, { recursive: true });
   const child = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], {
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: a terminal's Ctrl-C must not stop NATS before the services
+    // have drained; the stack stops it last.
+    detached: true,
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {

@@ -51,7 +51,13 @@ export function serviceProcess(spec: ServiceProcessSpec): ActorDefinition<ChildE
       child.once("exit", (code, signal) => {
         if (!context.signal.aborted) context.self.tell({ pid: child.pid, code, signal });
       });
-      child.once("error", (error) => spec.onLine(`failed to start: ${error.message}`));
+      // A process that cannot be spawned (missing cwd or executable) emits `error` and no
+      // `exit`: tell the actor, so the supervisor retries it instead of showing it running.
+      child.once("error", (error) => {
+        spec.onLine(`failed to start: ${error.message}`);
+        if (!context.signal.aborted)
+          context.self.tell({ pid: child.pid, code: null, signal: null });
+      });
       return {
         receive(message) {
           if (message.pid !== child.pid) return;

@@ -81,28 +81,41 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     onGiveUp: (error) => options.onGiveUp?.(error),
   });
-  for (const [index, service] of PATINOX_SERVICES.entries()) {
-    await supervisor.spawn(
-      serviceProcess({
-        service,
-        command: process.execPath,
-        args: ["--conditions=@patinox/source", "--import", "tsx", "src/main.ts"],
-        cwd: join(options.root, "services", service),
-        env: {
-          ...options.env,
-          NATS_URL: nats.url,
-          PATINOX_HEALTH_PORT: String(ports[service]),
-          PATINOX_INSTANCE_ID: options.env.PATINOX_INSTANCE_ID ?? `local-${service}`,
-        },
-        stopTimeoutMs: 15_000,
-        onLine: (line) =>
-          options.print(formatLogLine(service, line, options.colour ?? false, index)),
-        onStart: (pid) => {
-          pids[service] = pid;
-          options.print(`stack   | ${service} started (pid ${pid})`);
-        },
-      }),
-    );
+  const stopNats = async () => {
+    if (nats.kind !== "embedded" || nats.process.exitCode !== null) return;
+    const exited = new Promise((resolve) => nats.process.once("exit", resolve));
+    nats.process.kill("SIGTERM");
+    await exited;
+  };
+  try {
+    for (const [index, service] of PATINOX_SERVICES.entries()) {
+      await supervisor.spawn(
+        serviceProcess({
+          service,
+          command: process.execPath,
+          args: ["--conditions=@patinox/source", "--import", "tsx", "src/main.ts"],
+          cwd: join(options.root, "services", service),
+          env: {
+            ...options.env,
+            NATS_URL: nats.url,
+            PATINOX_HEALTH_PORT: String(ports[service]),
+            PATINOX_INSTANCE_ID: options.env.PATINOX_INSTANCE_ID ?? `local-${service}`,
+          },
+          stopTimeoutMs: 15_000,
+          onLine: (line) =>
+            options.print(formatLogLine(service, line, options.colour ?? false, index)),
+          onStart: (pid) => {
+            pids[service] = pid;
+            options.print(`stack   | ${service} started (pid ${pid})`);
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    // Leave nothing running behind a failed start.
+    await supervisor.stop();
+    await stopNats();
+    throw error;
   }
   return {
     nats,
@@ -110,11 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     pids,
     async stop() {
       await supervisor.stop();
-      if (nats.kind === "embedded") {
-        const exited = new Promise((resolve) => nats.process.once("exit", resolve));
-        nats.process.kill("SIGTERM");
-        await exited;
-      }
+      await stopNats();
     },
     kill() {
       for (const pid of Object.values(pids)) {

@@ -32,28 +32,30 @@ export class NatsCluster implements AsyncDisposable {
     const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
     const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
     const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`);
-    const nodes: NatsServer[] = [];
-    try {
-      // Start nodes concurrently: JetStream readiness needs a quorum, so sequential waits would hang.
-      const started = await Promise.all(
-        clientPorts.map((port, i) =>
-          NatsServer.start({
-            port,
-            serverName: `n${i + 1}`,
-            storeDir: join(root, `n${i + 1}`),
-            extraConfig: [
-              `cluster { name: patinox-test, listen: 127.0.0.1:${routePorts[i]}, routes: [${routes.join(", ")}] }`,
-              options.extraConfig ?? "",
-            ].join("\n"),
-            readyTimeoutMs: 30_000,
-          }),
-        ),
-      );
-      nodes.push(...started);
-    } catch (error) {
+    // Start nodes concurrently: JetStream readiness needs a quorum, so sequential waits would
+    // hang. If one fails, the others that did start are disposed before the store goes.
+    const started = await Promise.allSettled(
+      clientPorts.map((port, i) =>
+        NatsServer.start({
+          port,
+          serverName: `n${i + 1}`,
+          storeDir: join(root, `n${i + 1}`),
+          extraConfig: [
+            `cluster { name: patinox-test, listen: 127.0.0.1:${routePorts[i]}, routes: [${routes.join(", ")}] }`,
+            options.extraConfig ?? "",
+          ].join("\n"),
+          readyTimeoutMs: 30_000,
+        }),
+      ),
+    );
+    const nodes = started.flatMap((result) =>
+      result.status === "fulfilled" ? [result.value] : [],
+    );
+    const failure = started.find((result) => result.status === "rejected");
+    if (failure) {
       await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
       await rm(root, { recursive: true, force: true });
-      throw error;
+      throw failure.reason;
     }
     return new NatsCluster(nodes, root);
   }

@@ -1,4 +1,10 @@
-import { type MsgHdrs, type NatsConnection, headers as natsHeaders } from "@nats-io/nats-core";
+import {
+  type MsgHdrs,
+  type NatsConnection,
+  headers as natsHeaders,
+  RequestError,
+  TimeoutError,
+} from "@nats-io/nats-core";
 import { ErrorReply, fromWireError, PatinoxError } from "@patinox/contracts";
 
 /** Options for {@link callTool}. */
@@ -46,12 +52,12 @@ export async function callTool(
     return body;
   } catch (error) {
     if (error instanceof PatinoxError) throw error;
-    const text = error instanceof Error ? error.message : String(error);
-    const reason = /timeout/i.test(text)
-      ? "timeout"
-      : /no responders/i.test(text)
-        ? "no_responders"
-        : "transport";
+    const reason =
+      error instanceof TimeoutError
+        ? "timeout"
+        : error instanceof RequestError && error.isNoResponders()
+          ? "no_responders"
+          : "transport";
     throw new PatinoxError("tool_failure", `tool at ${subject}: ${reason.replace("_", " ")}`, {
       details: { subject, reason },
       cause: error,

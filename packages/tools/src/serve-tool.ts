@@ -30,6 +30,11 @@ export interface ToolSpec<A = Record<string, unknown>> {
   readonly prefix?: string;
   /** Queue group shared by replicas of this tool. @default "tools" */
   readonly queue?: string;
+  /**
+   * Told of every exception other than {@link ToolError} (its text is not sent to the caller).
+   * @default writes the error to standard error
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** A running tool; stop it to unsubscribe. */
@@ -83,6 +88,12 @@ async function answer<A>(
     const args = parseArguments(message.data, check);
     reply = encode((await spec.handler(args as A, { headers: message.headers })) ?? null);
   } catch (error) {
+    if (
+      !(error instanceof ToolError) &&
+      !(error instanceof PatinoxError && error.code === "malformed_message")
+    ) {
+      (spec.onError ?? reportToStderr(spec.name))(error);
+    }
     const patinox =
       error instanceof PatinoxError
         ? error
@@ -105,6 +116,13 @@ async function answer<A>(
   } catch {
     // As above.
   }
+}
+
+function reportToStderr(tool: string): (error: unknown) => void {
+  return (error) =>
+    process.stderr.write(
+      `tool ${tool} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
 }
 
 function parseArguments(

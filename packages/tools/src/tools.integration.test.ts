@@ -93,7 +93,9 @@ describe("serveTool and callTool", () => {
   });
 
   it("passes a ToolError's message to the caller, but never the text of any other exception", async () => {
+    const reported: unknown[] = [];
     await using tool = await serveTool<{ id: string }>(nc, {
+      onError: (error) => reported.push(error),
       name: "lookup",
       description: "Look up an order",
       parameters: { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
@@ -113,6 +115,9 @@ describe("serveTool and callTool", () => {
     expect(JSON.stringify({ message: hidden.message, details: hidden.details })).not.toContain(
       "sk-live-canary",
     );
+    // The tool's own process is told (onError); a ToolError is not an error to report.
+    expect(reported).toHaveLength(1);
+    expect(String(reported[0])).toContain("rejected");
   });
 
   it("reports a slow tool as a timeout and a missing one as no responders", async () => {
