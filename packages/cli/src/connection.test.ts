@@ -61,10 +61,10 @@ describe("cliConnectionOptions", () => {
   });
 
   it("reports an unreadable creds file as configuration, naming NATS_CREDS", () => {
-    const config = readCliConfig({ NATS_CREDS: "/nonexistent/patinox.creds" });
-    expect(() => cliConnectionOptions(config)).toThrow(ConfigError);
-    expect(() => cliConnectionOptions(config)).toThrow(
-      /NATS_CREDS: a readable .creds file \(ENOENT\)/,
+    // The shared schema checks the path while parsing, before any connection is tried.
+    expect(() => readCliConfig({ NATS_CREDS: "/nonexistent/patinox.creds" })).toThrow(ConfigError);
+    expect(() => readCliConfig({ NATS_CREDS: "/nonexistent/patinox.creds" })).toThrow(
+      /NATS_CREDS: expected the path of a readable file/,
     );
   });
 });
