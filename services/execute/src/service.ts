@@ -1,42 +1,64 @@
-import { ask, MailboxFull } from "@patinox/actors";
-import { KnowledgeKeys, PatinoxError, type RunReply, RunRequest } from "@patinox/contracts";
+import { RunRequest } from "@patinox/contracts";
 import type { ServiceDefinition } from "@patinox/runtime";
-import { type RunIntakeMessage, runIntake } from "./run-intake.ts";
+import { callTool } from "@patinox/tools";
+import { AgentDefinitions } from "./agent-definitions.ts";
+import { AgentRunner } from "./agent-runner.ts";
+import { AgentGates } from "./concurrency-gate.ts";
+import { definitionWatcher } from "./definition-watcher.ts";
+import { ExecuteConfigSchema } from "./execute-config.ts";
+import { ModelProviders } from "./model-providers.ts";
+import { PriceTable } from "./price-table.ts";
+import { listenForCancellations, RunsInFlight } from "./runs-in-flight.ts";
 
-/** Execute: runs agents behind the validation layer, reached by request/reply over NATS. */
-export const executeService: ServiceDefinition = {
+/**
+ * Execute: runs agents behind the validation layer, reached by request/reply on
+ * `<prefix>.agents.<agent>.run` (queue group `execute`), with definitions hot-reloaded from the
+ * knowledge bucket and runs cancelled on `<prefix>.runs.<runId>.cancel`.
+ */
+export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
   name: "execute",
   version: "0.1.0",
   healthPort: 8081,
   description: "Runs agents behind the validation layer",
+  config: ExecuteConfigSchema,
   async start(context) {
-    const intake = await context.supervisor.spawn(
-      runIntake(context.knowledge, KnowledgeKeys.agentConfig),
-    );
+    const { config, logger, nc, subjects } = context;
+    const providers = ModelProviders.fromConfig(config);
+    if (providers.names.length === 0) {
+      logger.warn(
+        "no model provider is configured (OPENAI_API_KEY, OPENAI_BASE_URL or PATINOX_PROVIDERS): runs will fail with config_invalid",
+      );
+    } else {
+      logger.info({ providers: providers.names }, "model providers configured");
+    }
+    const definitions = new AgentDefinitions({
+      knowledge: context.knowledge,
+      subjects,
+      logger,
+    });
+    await context.supervisor.spawn(definitionWatcher(definitions));
+
+    const runs = new RunsInFlight();
+    const cancellations = listenForCancellations(nc, subjects, runs, logger);
+    // Cancels keep arriving while in-flight runs finish; they stop only after (hooks run then).
+    context.onShutdown(() => cancellations.unsubscribe());
+
+    const runner = new AgentRunner({
+      definitions,
+      providers,
+      prices: new PriceTable(config.PATINOX_MODEL_PRICES ?? {}),
+      gates: new AgentGates(),
+      runs,
+      callTool: (subject, args, options) => callTool(nc, subject, args, options),
+      logger,
+    });
     context.addEndpoint({
       name: "run",
-      subject: context.subjects.agentRunAll,
+      subject: subjects.agentRunAll,
       request: RunRequest,
       description: "run an agent: request/reply, queue group execute",
-      handle: async (request, { subject }) => {
-        const agent = subject.split(".").at(-2) ?? "";
-        try {
-          return await ask<RunIntakeMessage, RunReply>(intake, (reply, fail) => ({
-            agent,
-            request,
-            reply,
-            fail,
-          }));
-        } catch (error) {
-          if (error instanceof MailboxFull) {
-            throw new PatinoxError("overloaded", "execute is at capacity; retry later", {
-              retryAfterMs: 1_000,
-              cause: error,
-            });
-          }
-          throw error;
-        }
-      },
+      handle: (request, { subject, signal }) =>
+        runner.run(subject.split(".").at(-2) ?? "", request, signal),
     });
   },
 };
