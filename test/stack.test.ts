@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Svcm } from "@nats-io/services";
 import { connect } from "@nats-io/transport-node";
+import { applyDefinition, loadDefinitionFile } from "@patinox/agents";
+import { RunReply } from "@patinox/contracts";
+import { openKnowledge } from "@patinox/knowledge";
 import { freePort, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, healthStatus, NodeProcess, ROOT } from "./support/spawn-node.ts";
@@ -83,6 +86,30 @@ describe("pnpm start (the local stack)", () => {
     );
     for (const port of ports)
       await eventually(async () => (await healthStatus(port, "/readyz")) === 200);
+
+    // With no provider configured the stack serves the simulated model: a request from a
+    // plain NATS client to an example agent gets an answer.
+    expect(stack.lines.join("\n")).toMatch(/Model simulated: simulated-small/);
+    {
+      const nc = await connect({ servers: nats.url });
+      const knowledge = await openKnowledge(nc, { create: false });
+      const { definition } = await loadDefinitionFile(
+        join(ROOT, "examples", "agents", "support.yaml"),
+      );
+      await applyDefinition(knowledge, definition, {
+        appliedBy: "stack test",
+        reason: "offline default",
+      });
+      const reply = await nc.request(
+        "patinox.agents.support.run",
+        JSON.stringify({ v: 1, input: "Where is my order 1001?" }),
+        { timeout: 30_000 },
+      );
+      const run = RunReply.parse(reply.json());
+      expect(run).toMatchObject({ status: "completed", agentVersion: 1 });
+      expect(run.output?.length).toBeGreaterThan(0);
+      await nc.close();
+    }
 
     // kill -9 one service: it is restarted with a new process; the others keep theirs.
     const before: Record<string, number> = {};

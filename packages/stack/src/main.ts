@@ -63,11 +63,16 @@ const natsLine = {
   embedded: `NATS ${url} (embedded nats-server, data in ${stack.nats.kind === "embedded" ? stack.nats.storeDir : ""})`,
 }[stack.nats.kind];
 const healthPorts = stack.healthPorts;
+const modelLine =
+  stack.model.kind === "simulated"
+    ? `Model simulated: ${stack.model.models.join(", ")} at ${stack.model.baseURL} (no provider configured; set OPENAI_API_KEY or OPENAI_BASE_URL for a real one)`
+    : "Model from OPENAI_API_KEY / OPENAI_BASE_URL / PATINOX_PROVIDERS";
 print(
   [
     "",
     "Patinox local stack",
     `  ${natsLine}`,
+    `  ${modelLine}`,
     ...PATINOX_SERVICES.map((s) => `  ${s.padEnd(8)} http://127.0.0.1:${healthPorts[s]}/readyz`),
     `  Status:  pnpm patinox status${url === "nats://127.0.0.1:4222" ? "" : `   (with NATS_URL=${url})`}`,
     "  Ctrl-C stops everything.",

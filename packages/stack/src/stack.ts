@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createSupervisor, type Supervisor } from "@patinox/actors";
 import { PATINOX_SERVICES, type PatinoxServiceName } from "@patinox/contracts";
+import { ModelServer, simulatedModel } from "@patinox/testkit";
 import { formatLogLine } from "./log-lines.ts";
 import { type NatsSource, portFree, resolveNats } from "./nats-discovery.ts";
 import { serviceProcess } from "./service-process.ts";
@@ -24,6 +25,7 @@ export interface StackOptions {
 /** A running local stack. */
 export interface Stack {
   readonly nats: NatsSource;
+  readonly model: ModelSource;
   readonly healthPorts: Readonly<Record<PatinoxServiceName, number>>;
   /** Current pid of each service's process (changes when it is restarted). */
   readonly pids: Readonly<Record<string, number>>;
@@ -31,6 +33,31 @@ export interface Stack {
   stop(): Promise<void>;
   /** Kills everything at once. */
   kill(): void;
+}
+
+/** Where the services' model comes from. */
+export type ModelSource =
+  | { readonly kind: "configured" }
+  | {
+      readonly kind: "simulated";
+      readonly baseURL: string;
+      readonly models: readonly string[];
+      readonly server: ModelServer;
+    };
+
+/**
+ * With `OPENAI_API_KEY`, `OPENAI_BASE_URL` or `PATINOX_PROVIDERS` set, the services use that
+ * provider. Otherwise the stack serves the simulated OpenAI-compatible model (deterministic,
+ * `simulated-*` model names) so everything works with no key and no network.
+ */
+async function resolveModel(environment: NodeJS.ProcessEnv): Promise<ModelSource> {
+  const configured = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "PATINOX_PROVIDERS"].some(
+    (name) => (environment[name]?.trim() ?? "") !== "",
+  );
+  if (configured) return { kind: "configured" };
+  const simulated = simulatedModel();
+  const server = await ModelServer.start({ ...simulated, record: false });
+  return { kind: "simulated", baseURL: server.baseURL, models: simulated.models, server };
 }
 
 /** Walks up from `start` to the directory holding `pnpm-workspace.yaml`. */
@@ -50,6 +77,7 @@ export function findRepositoryRoot(start: string): string {
  * is restarted with backoff while the others run on.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  const model = await resolveModel(options.env);
   const nats = await resolveNats(
     options.config,
     options.env,
@@ -98,6 +126,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           env: {
             ...options.env,
             NATS_URL: nats.url,
+            ...(model.kind === "simulated" ? { OPENAI_BASE_URL: model.baseURL } : {}),
             PATINOX_HEALTH_PORT: String(ports[service]),
             PATINOX_INSTANCE_ID: options.env.PATINOX_INSTANCE_ID ?? `local-${service}`,
           },
@@ -115,15 +144,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Leave nothing running behind a failed start.
     await supervisor.stop();
     await stopNats();
+    if (model.kind === "simulated") await model.server.close();
     throw error;
   }
   return {
     nats,
+    model,
     healthPorts: ports as Stack["healthPorts"],
     pids,
     async stop() {
       await supervisor.stop();
       await stopNats();
+      if (model.kind === "simulated") await model.server.close();
     },
     kill() {
       for (const pid of Object.values(pids)) {
