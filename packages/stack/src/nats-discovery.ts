@@ -4,9 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
-import { freePort } from "@patinox/testkit";
+import { freePort, probeNats } from "@patinox/testkit";
 import type { StackConfig } from "./stack-config.ts";
 
 /** Where the local stack's NATS comes from. */
@@ -36,17 +34,10 @@ Then run \`pnpm start\` again, or point NATS_URL at a server you already have.`;
 
 /** Whether a NATS server with JetStream answers at `url`. */
 export async function jetStreamAnswers(url: string): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
-    try {
-      await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
-      return true;
-    } finally {
-      await nc.close();
-    }
-  } catch {
-    return false;
-  }
+  return await probeNats(url).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The `nats-server` executable: `NATS_SERVER_BIN` when set, else the first on PATH. */

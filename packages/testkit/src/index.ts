@@ -36,6 +36,8 @@ export type {
 export { ModelStep } from "./model-step.ts";
 export type { NatsClusterOptions } from "./nats-cluster.ts";
 export { NatsCluster } from "./nats-cluster.ts";
+export type { NatsProbeOptions } from "./nats-probe.ts";
+export { probeNats } from "./nats-probe.ts";
 export type { NatsServerOptions } from "./nats-server.ts";
 export { NatsServer, natsServerBin } from "./nats-server.ts";
 export type { ExampleContext, ExamplePosition } from "./schema-example.ts";

@@ -3,10 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { jetstreamManager } from "@nats-io/jetstream";
 import type { ConnectionOptions } from "@nats-io/nats-core";
-import { connect } from "@nats-io/transport-node";
 import { freePort } from "./free-port.ts";
+import { probeNats } from "./nats-probe.ts";
 
 /** Options for {@link NatsServer.start}. */
 export interface NatsServerOptions {
@@ -183,18 +182,11 @@ export class NatsServer implements AsyncDisposable {
     let lastError: unknown;
     while (Date.now() < deadline) {
       try {
-        const nc = await connect({
-          ...this.#options.probe,
-          servers: this.url,
-          reconnect: false,
-          timeout: 1_000,
+        await probeNats(this.url, {
+          jetstream: wantJs,
+          ...(this.#options.probe ? { connection: this.#options.probe } : {}),
         });
-        try {
-          if (wantJs) await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
-          return;
-        } finally {
-          await nc.close();
-        }
+        return;
       } catch (error) {
         lastError = error;
         await delay(50);
