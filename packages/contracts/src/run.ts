@@ -144,6 +144,10 @@ const runOutcomeShape = {
   /** Version of the agent definition the run used from start to finish. */
   agentVersion: z.int().min(1),
   durationMs: DurationMs,
+  /** The model that gave the last answer, and its provider: shows when a fallback answered. */
+  model: z
+    .object({ name: z.string().min(1).max(128), provider: z.string().min(1).max(64).optional() })
+    .optional(),
   /** Present when `status` is `failed` (and on `cancelled`, with code `cancelled`). */
   error: WireError.optional(),
   traceId: TraceId.optional(),

@@ -32,7 +32,7 @@ export interface HarnessOptions {
 export type LogEntry = Readonly<Record<string, unknown>>;
 
 /** What a run request can get back. */
-export type RunAnswer = RunReply & { readonly model?: { name: string; provider?: string } };
+export type RunAnswer = RunReply;
 
 /**
  * Execute hosted in-process on a shared nats-server, isolated from other tests by its own
