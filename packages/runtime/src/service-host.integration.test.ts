@@ -337,11 +337,16 @@ describe("starting", () => {
 });
 
 describe("a service whose start fails", () => {
-  it("leaves nothing behind: the health port is free again and it is gone from $SRV", async () => {
+  it("leaves nothing behind: actors stopped, the health port free again, gone from $SRV", async () => {
     const healthPort = await freePort();
+    const stopped: string[] = [];
     const failing = probeService(async () => ({ v: 1 }), {
       name: "broken",
-      start: () => {
+      start: async (context) => {
+        await context.supervisor.spawn({
+          name: "half-built",
+          start: () => ({ receive: () => {}, stop: () => void stopped.push("half-built") }),
+        });
         throw new Error("cannot build actors");
       },
     });
@@ -352,6 +357,7 @@ describe("a service whose start fails", () => {
         logDestination: new MemoryLog(),
       }),
     ).rejects.toThrow("cannot build actors");
+    expect(stopped).toEqual(["half-built"]);
 
     expect(await healthStatus(healthPort, "/healthz")).toBe(0);
     // The same port can be used again at once by a retry.

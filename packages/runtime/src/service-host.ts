@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { AuthorizationError, type NatsConnection } from "@nats-io/nats-core";
+import { AuthorizationError } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
-import { createSupervisor, type SupervisorGaveUp } from "@patinox/actors";
+import { createSupervisor, type Supervisor, type SupervisorGaveUp } from "@patinox/actors";
 import { createSubjects } from "@patinox/contracts";
 import { openKnowledge } from "@patinox/knowledge";
+import type { Logger } from "pino";
 import type { z } from "zod";
-import { ConfigError, EXIT_CONFIG, env, readConfig } from "./config.ts";
+import { ConfigError, type Environment, EXIT_CONFIG, env, readConfig } from "./config.ts";
 import { addTypedEndpoint } from "./endpoint.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./health-server.ts";
 import { InFlight } from "./in-flight.ts";
@@ -23,7 +24,7 @@ import type {
 import { gracefulShutdown } from "./shutdown.ts";
 import { statusEndpoint } from "./status-endpoint.ts";
 import { describeError, logSupervisorEvent } from "./supervision-log.ts";
-import { startTelemetry } from "./telemetry.ts";
+import { startTelemetry, type Telemetry } from "./telemetry.ts";
 
 /** Exit status when the root supervisor gives up or an invariant breaks (EX_SOFTWARE). */
 export const EXIT_SOFTWARE = 70;
@@ -32,20 +33,15 @@ export const EXIT_SOFTWARE = 70;
  * Starts a service: configuration (once, frozen), logs, telemetry, the health server, the
  * NATS connection, the knowledge bucket, the root supervisor, micro-service registration
  * (`$SRV.PING/INFO/STATS`), the status endpoint, then the service's own `start`. Throws
- * {@link ConfigError} on bad configuration; if a later step fails, what was started is
- * closed again before the error is thrown.
+ * {@link ConfigError} on bad configuration; if a later step fails, everything already
+ * started is stopped again (last first) before the error is thrown.
  */
 export async function startService<S extends z.ZodObject>(
   definition: ServiceDefinition<S>,
   options: StartOptions = {},
 ): Promise<RunningService> {
   const environment = options.env ?? process.env;
-  // Each service has its own default health port so all four can run side by side locally.
-  const base = RuntimeConfigSchema.extend({
-    PATINOX_HEALTH_PORT: env.int(0, 65535).default(definition.healthPort ?? DEFAULT_HEALTH_PORT),
-  });
-  const schema = definition.config ? base.extend(definition.config.shape) : base;
-  const config = readConfig(schema, environment) as Readonly<RuntimeConfig & z.output<S>>;
+  const config = readServiceConfig(definition, environment);
   const instanceId =
     config.PATINOX_INSTANCE_ID ?? `${hostname()}-${randomBytes(3).toString("hex")}`;
   const logger = createLogger({
@@ -57,15 +53,10 @@ export async function startService<S extends z.ZodObject>(
   const telemetry = await startTelemetry(definition.name, environment, (error) =>
     logger.warn({ err: error }, "telemetry failed; continuing without it"),
   );
-
   // Health first: while NATS is still unreachable the process is alive (`/healthz` 200) but
   // not ready (`/readyz` 503), and the connection keeps trying instead of exiting.
-  const startup: ReadinessCheck = {
-    name: "startup",
-    check: () => ({ ok: false, detail: "connecting to NATS and opening knowledge" }),
-  };
-  let checks = (): readonly ReadinessCheck[] => [startup];
-  const health: HealthServer = await startHealthServer({
+  let checks = (): readonly ReadinessCheck[] => [STARTING];
+  const health = await startHealthServer({
     host: config.PATINOX_HEALTH_HOST,
     port: config.PATINOX_HEALTH_PORT,
     stallThresholdMs: config.PATINOX_STALL_THRESHOLD_MS,
@@ -75,94 +66,20 @@ export async function startService<S extends z.ZodObject>(
     { healthPort: health.port, nats: displayServers(config.NATS_URL) },
     `${definition.name} starting`,
   );
-
-  let nc: NatsConnection | undefined;
+  const started: Started<S> = {
+    definition,
+    options,
+    config,
+    instanceId,
+    logger,
+    telemetry,
+    health,
+  };
+  // Stopped last first if a later step fails, so an in-process host can retry on the same port.
+  const undo: Array<() => Promise<unknown>> = [() => telemetry.shutdown(), () => health.close()];
   try {
-    nc = await connectNats(config, `patinox-${definition.name}-${instanceId}`);
-    logConnectionStatus(nc, logger);
-    const knowledge = await openKnowledge(nc, {
-      bucket: config.PATINOX_BUCKET,
-      replicas: config.PATINOX_BUCKET_REPLICAS,
-    });
-    const intake = new AbortController();
-    // Requests in flight may finish after shutdown begins; their signal fires only at the deadline.
-    const deadline = new AbortController();
-    const inFlight = new InFlight();
-    const hooks: Array<() => Promise<void> | void> = [];
-    const serviceChecks: ReadinessCheck[] = [];
-    const supervisor = createSupervisor({
-      name: definition.name,
-      ...definition.supervision,
-      onEvent: logSupervisorEvent(logger),
-      onGiveUp:
-        options.onFatal ??
-        ((error: SupervisorGaveUp) => {
-          logger.fatal(
-            { err: error },
-            "root supervisor gave up; exiting so the orchestrator restarts the process",
-          );
-          process.exit(EXIT_SOFTWARE);
-        }),
-    });
-    const service = await new Svcm(nc).add({
-      name: definition.name,
-      version: definition.version,
-      description: definition.description,
-      // No service-wide queue group: each endpoint names its own (the service name by
-      // default), so the status endpoint can opt out and every instance answers it.
-      queue: "",
-      metadata: {
-        instance: instanceId,
-        prefix: config.PATINOX_PREFIX,
-        bucket: config.PATINOX_BUCKET,
-      },
-    });
-    const endpointHost = {
-      service,
-      serviceName: definition.name,
-      inFlight,
-      logger,
-      signal: deadline.signal,
-    };
-    const subjects = createSubjects(config.PATINOX_PREFIX);
-    const context: ServiceContext<z.output<S>> = {
-      config,
-      instanceId,
-      logger,
-      nc,
-      knowledge,
-      subjects,
-      telemetry,
-      supervisor,
-      signal: intake.signal,
-      addEndpoint: (spec) => addTypedEndpoint(endpointHost, spec),
-      addReadinessCheck: (check) => serviceChecks.push(check),
-      onShutdown: (hook) => hooks.push(hook),
-    };
-    context.addEndpoint(
-      statusEndpoint({
-        service: definition.name,
-        version: definition.version,
-        instanceId,
-        subject: subjects.serviceStatus(definition.name),
-        bucket: knowledge.bucket,
-        startedAt: new Date(),
-        supervisor,
-        checks: () => checks(),
-      }),
-    );
-    const builtIn = await builtInReadinessChecks({
-      nc,
-      knowledge,
-      supervisor,
-      shutdown: intake.signal,
-    });
-
-    await definition.start(context);
-
-    // Subscriptions reach the server before anyone is told the service has started.
-    await nc.flush();
-    checks = () => [...builtIn, ...serviceChecks];
+    const { running, ready } = await assemble(started, undo, () => checks());
+    checks = ready;
     logger.info(
       {
         healthPort: health.port,
@@ -173,36 +90,177 @@ export async function startService<S extends z.ZodObject>(
       },
       `${definition.name} started`,
     );
-    const shutdown = gracefulShutdown({
-      logger,
-      intake,
-      deadline,
-      deadlineMs: config.PATINOX_SHUTDOWN_DEADLINE_MS,
-      service,
-      inFlight,
-      hooks,
+    return running;
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Shown by `/readyz` until the service has started. */
+const STARTING: ReadinessCheck = {
+  name: "startup",
+  check: () => ({ ok: false, detail: "connecting to NATS and opening knowledge" }),
+};
+
+/** What {@link startService} has set up before it connects. */
+interface Started<S extends z.ZodObject> {
+  readonly definition: ServiceDefinition<S>;
+  readonly options: StartOptions;
+  readonly config: Readonly<RuntimeConfig & z.output<S>>;
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  readonly health: HealthServer;
+}
+
+/** The runtime's variables plus the service's own, with the service's default health port. */
+function readServiceConfig<S extends z.ZodObject>(
+  definition: ServiceDefinition<S>,
+  environment: Environment,
+): Readonly<RuntimeConfig & z.output<S>> {
+  // Each service has its own default health port so all four can run side by side locally.
+  const base = RuntimeConfigSchema.extend({
+    PATINOX_HEALTH_PORT: env.int(0, 65535).default(definition.healthPort ?? DEFAULT_HEALTH_PORT),
+  });
+  const schema = definition.config ? base.extend(definition.config.shape) : base;
+  return readConfig(schema, environment) as Readonly<RuntimeConfig & z.output<S>>;
+}
+
+/**
+ * Connects, opens the knowledge bucket, builds the root supervisor and the micro service,
+ * runs the service's `start`, and returns the running service with its readiness checks.
+ * Each step that holds a resource adds its undo to `undo`.
+ */
+async function assemble<S extends z.ZodObject>(
+  started: Started<S>,
+  undo: Array<() => Promise<unknown>>,
+  currentChecks: () => readonly ReadinessCheck[],
+): Promise<{ running: RunningService; ready: () => readonly ReadinessCheck[] }> {
+  const { definition, options, config, instanceId, logger, telemetry, health } = started;
+  const nc = await connectNats(config, `patinox-${definition.name}-${instanceId}`);
+  undo.push(() => nc.close());
+  logConnectionStatus(nc, logger);
+  const knowledge = await openKnowledge(nc, {
+    bucket: config.PATINOX_BUCKET,
+    replicas: config.PATINOX_BUCKET_REPLICAS,
+  });
+  const intake = new AbortController();
+  // Requests in flight may finish after shutdown begins; their signal fires only at the deadline.
+  const deadline = new AbortController();
+  const inFlight = new InFlight();
+  const hooks: Array<() => Promise<void> | void> = [];
+  const serviceChecks: ReadinessCheck[] = [];
+  const supervisor = rootSupervisor(definition, logger, options.onFatal);
+  undo.push(() => supervisor.stop());
+  const service = await new Svcm(nc).add({
+    name: definition.name,
+    version: definition.version,
+    description: definition.description,
+    // No service-wide queue group: each endpoint names its own (the service name by
+    // default), so the status endpoint can opt out and every instance answers it.
+    queue: "",
+    metadata: {
+      instance: instanceId,
+      prefix: config.PATINOX_PREFIX,
+      bucket: config.PATINOX_BUCKET,
+    },
+  });
+  undo.push(() => service.stop());
+  const endpointHost = {
+    service,
+    serviceName: definition.name,
+    inFlight,
+    logger,
+    signal: deadline.signal,
+  };
+  const subjects = createSubjects(config.PATINOX_PREFIX);
+  const context: ServiceContext<z.output<S>> = {
+    config,
+    instanceId,
+    logger,
+    nc,
+    knowledge,
+    subjects,
+    telemetry,
+    supervisor,
+    signal: intake.signal,
+    addEndpoint: (spec) => addTypedEndpoint(endpointHost, spec),
+    addReadinessCheck: (check) => serviceChecks.push(check),
+    onShutdown: (hook) => hooks.push(hook),
+  };
+  context.addEndpoint(
+    statusEndpoint({
+      service: definition.name,
+      version: definition.version,
+      instanceId,
+      subject: subjects.serviceStatus(definition.name),
+      bucket: knowledge.bucket,
+      startedAt: new Date(),
       supervisor,
-      nc,
-      telemetry,
-      health,
-    });
-    void nc.closed().then((error) => {
-      if (!intake.signal.aborted) options.onConnectionClosed?.(error ?? undefined);
-    });
-    return {
+      checks: currentChecks,
+    }),
+  );
+  const builtIn = await builtInReadinessChecks({
+    nc,
+    knowledge,
+    supervisor,
+    shutdown: intake.signal,
+  });
+
+  await definition.start(context);
+  // Subscriptions reach the server before anyone is told the service has started.
+  await nc.flush();
+
+  const deadlineMs = config.PATINOX_SHUTDOWN_DEADLINE_MS;
+  const shutdown = gracefulShutdown({
+    logger,
+    intake,
+    deadline,
+    deadlineMs,
+    service,
+    inFlight,
+    hooks,
+    supervisor,
+    nc,
+    telemetry,
+    health,
+  });
+  void nc.closed().then((error) => {
+    if (!intake.signal.aborted) options.onConnectionClosed?.(error ?? undefined);
+  });
+  return {
+    running: {
       instanceId,
       healthPort: health.port,
       logger,
-      shutdownDeadlineMs: config.PATINOX_SHUTDOWN_DEADLINE_MS,
+      shutdownDeadlineMs: deadlineMs,
       shutdown,
-    };
-  } catch (error) {
-    // Leave nothing behind: a host that retries in-process must find the port and NATS free.
-    await nc?.close().catch(() => undefined);
-    await health.close();
-    await telemetry.shutdown();
-    throw error;
-  }
+    },
+    ready: () => [...builtIn, ...serviceChecks],
+  };
+}
+
+/** The root supervisor; its giving up ends the process (70) unless the host says otherwise. */
+function rootSupervisor<S extends z.ZodObject>(
+  definition: ServiceDefinition<S>,
+  logger: Logger,
+  onFatal: StartOptions["onFatal"],
+): Supervisor {
+  return createSupervisor({
+    name: definition.name,
+    ...definition.supervision,
+    onEvent: logSupervisorEvent(logger),
+    onGiveUp:
+      onFatal ??
+      ((error: SupervisorGaveUp) => {
+        logger.fatal(
+          { err: error },
+          "root supervisor gave up; exiting so the orchestrator restarts the process",
+        );
+        process.exit(EXIT_SOFTWARE);
+      }),
+  });
 }
 
 /**
