@@ -1,11 +1,6 @@
 import { ConfigError } from "@patinox/runtime";
 import { describe, expect, it } from "vitest";
-import {
-  CONNECT_TIMEOUT_MS,
-  cliConnectionOptions,
-  readCliConfig,
-  redactServer,
-} from "./connection.ts";
+import { CONNECT_TIMEOUT_MS, cliConnectionOptions, readCliConfig } from "./connection.ts";
 
 describe("readCliConfig", () => {
   it("reads the services' variables with their defaults", () => {
@@ -66,16 +61,5 @@ describe("cliConnectionOptions", () => {
     expect(() => readCliConfig({ NATS_CREDS: "/nonexistent/patinox.creds" })).toThrow(
       /NATS_CREDS: expected the path of a readable file/,
     );
-  });
-});
-
-describe("redactServer", () => {
-  it.each([
-    ["nats://user:secret@host:4222", "nats://[redacted]@host:4222"],
-    ["tls://token@host", "tls://[redacted]@host"],
-    ["user:pw@host:4222", "[redacted]@host:4222"],
-    ["nats://host:4222", "nats://host:4222"],
-  ])("%s becomes %s", (server, redacted) => {
-    expect(redactServer(server)).toBe(redacted);
   });
 });

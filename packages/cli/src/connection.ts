@@ -9,6 +9,7 @@ import {
 import { connect } from "@nats-io/transport-node";
 import {
   ConfigError,
+  displayServers,
   type Environment,
   NatsConnectionConfigSchema,
   natsConnectionOptions,
@@ -95,7 +96,7 @@ export function cliConnectionOptions(config: CliConfig): ConnectionOptions {
  */
 export async function connectCli(config: CliConfig): Promise<NatsConnection> {
   const options = cliConnectionOptions(config);
-  const servers = config.NATS_URL.map(redactServer);
+  const servers = displayServers(config.NATS_URL);
   try {
     return await connect(options);
   } catch (error) {
@@ -131,11 +132,6 @@ export async function withNats<T>(
     signal?.removeEventListener("abort", close);
     await nc.close().catch(() => undefined);
   }
-}
-
-/** Hides user and password (or a token) in a server URL: `nats://[redacted]@host:4222`. */
-export function redactServer(server: string): string {
-  return server.replace(/^((?:[a-z]+:\/\/)?)[^@/]*@/i, "$1[redacted]@");
 }
 
 function unreachableReason(error: unknown): string {

@@ -31,7 +31,6 @@ export {
   cliConnectionOptions,
   connectCli,
   readCliConfig,
-  redactServer,
   withNats,
 } from "./connection.ts";
 export type { CliFailure } from "./errors.ts";

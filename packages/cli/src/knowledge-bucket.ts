@@ -1,6 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream } from "@nats-io/jetstream";
 import { type KV, type KvEntry, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { type NatsConnection, TimeoutError } from "@nats-io/nats-core";
+import { Knowledge, type KnowledgeStatus } from "@patinox/knowledge";
 import {
   BucketNotFound,
   JetStreamUnavailable,
@@ -14,17 +15,7 @@ import { decodeRecordValue, type RecordValue } from "./record-value.ts";
 const JETSTREAM_TIMEOUT_MS = 5_000;
 
 /** Statistics of the knowledge bucket, as `status` shows them. */
-export interface BucketStats {
-  readonly bucket: string;
-  /** Stored entries: every kept revision and delete marker counts, not just live keys. */
-  readonly values: number;
-  readonly bytes: number;
-  /** Revisions kept per key. */
-  readonly history: number;
-  readonly replicas: number;
-  /** `file` or `memory`. */
-  readonly storage: string;
-}
+export type BucketStats = KnowledgeStatus;
 
 /** One revision of a key, decoded for display. */
 export type KvRecord = {
@@ -64,16 +55,7 @@ export async function openBucket(nc: NatsConnection, bucket: string): Promise<Op
   checkBucketName(bucket);
   return await translateJetStreamErrors(nc, bucket, async () => {
     const kv = await new Kvm(jetstream(nc, { timeout: JETSTREAM_TIMEOUT_MS })).open(bucket);
-    const status = await kv.status();
-    const stats: BucketStats = {
-      bucket,
-      values: status.values,
-      bytes: status.size,
-      history: status.history,
-      replicas: status.replicas,
-      storage: String(status.storage),
-    };
-    return { kv, stats };
+    return { kv, stats: await new Knowledge(kv, bucket).status() };
   });
 }
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Authenticator, nkeys } from "@nats-io/nats-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Environment, readConfig } from "./config.ts";
-import { natsConnectionOptions } from "./nats-connection.ts";
+import { displayServers, natsConnectionOptions } from "./nats-connection.ts";
 import { RuntimeConfigSchema } from "./runtime-config.ts";
 
 const config = (environment: Environment) => readConfig(RuntimeConfigSchema, environment);
@@ -144,5 +144,16 @@ describe("natsConnectionOptions", () => {
     expect(() => config({ NATS_CREDS: TLS })).toThrow(
       /NATS_CREDS: expected the path of a readable file/,
     );
+  });
+});
+
+describe("displayServers", () => {
+  it.each([
+    ["nats://user:secret@host:4222", "nats://[redacted]@host:4222"],
+    ["tls://token@host", "tls://[redacted]@host"],
+    ["user:pw@host:4222", "[redacted]@host:4222"],
+    ["nats://host:4222", "nats://host:4222"],
+  ])("%s becomes %s", (server, redacted) => {
+    expect(displayServers([server])).toEqual([redacted]);
   });
 });

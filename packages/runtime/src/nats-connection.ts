@@ -52,11 +52,11 @@ export function natsConnectionOptions(
 }
 
 /**
- * Server URLs fit for logs: any `user:password@` part is dropped, since NATS_URL may carry
- * credentials and logs must not.
+ * Server URLs fit for logs and messages: a `user:password@` (or token) part becomes
+ * `[redacted]@`, since NATS_URL may carry credentials and nothing printed may.
  */
 export function displayServers(servers: readonly string[]): string[] {
-  return servers.map((server) => server.replace(/^([a-z]+:\/\/)?[^@/]*@/, "$1"));
+  return servers.map((server) => server.replace(/^((?:[a-z]+:\/\/)?)[^@/]*@/i, "$1[redacted]@"));
 }
 
 /** Connects with {@link natsConnectionOptions}. */
