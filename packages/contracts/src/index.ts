@@ -48,7 +48,7 @@ export { WIRE_EXAMPLES } from "./examples.ts";
 
 export { JsonObject, JsonValue } from "./json.ts";
 export { rejectsUnknownFields, wireJsonSchema } from "./json-schema.ts";
-export { KnowledgeKeys } from "./keys.ts";
+export { KnowledgeKeys, labelToken } from "./keys.ts";
 export {
   AgentDefinitionRecord,
   DefinitionChange,
@@ -119,6 +119,8 @@ export {
   StatusReply,
   StatusRequest,
 } from "./status.ts";
+export type { StreamNames } from "./streams.ts";
+export { streamNames } from "./streams.ts";
 export type { Subjects } from "./subjects.ts";
 export { createSubjects, DEFAULT_PREFIX } from "./subjects.ts";
 export {

@@ -27,6 +27,8 @@ export interface Subjects {
   readonly jobsAll: string;
   /** `<p>.results.<runId>`: where a job's result is published. */
   results(runId: string): string;
+  /** `<p>.results.>`: the results stream's subjects. */
+  readonly resultsAll: string;
   /** `<p>.tools.<name>`: a tool's service endpoint. */
   tool(name: string): string;
   /** `<p>.telemetry.<service>.<type>`: a telemetry event (`type` adds its dotted tokens). */
@@ -64,6 +66,7 @@ export function createSubjects(prefix: string = DEFAULT_PREFIX): Subjects {
     jobs: (agent: string) => `${p}.jobs.${checkName("agent", agent)}`,
     jobsAll: `${p}.jobs.*`,
     results: (runId: string) => `${p}.results.${checkName("runId", runId)}`,
+    resultsAll: `${p}.results.>`,
     tool: (name: string) => `${p}.tools.${checkName("tool", name)}`,
     telemetry: (service: string, type: TelemetryEventType) =>
       `${p}.telemetry.${checkName("service", service)}.${checkDottedName("type", type)}`,
