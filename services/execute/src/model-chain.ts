@@ -1,4 +1,4 @@
-import { PatinoxError } from "@patinox/contracts";
+import { PatinoxError, toPatinoxError } from "@patinox/contracts";
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
@@ -25,6 +25,23 @@ export interface ModelCallOptions {
   readonly timeoutMs: number;
   /** Told of each failed attempt before the next model is tried (for logs). */
   readonly onFailure?: (failure: PatinoxError, target: ModelTarget) => void;
+  /** Told of every attempt when it ends, answered or not (telemetry and spans). */
+  readonly onAttempt?: (attempt: ModelAttempt) => void;
+}
+
+/** One call to one model, as telemetry sees it. */
+export interface ModelAttempt {
+  readonly target: ModelTarget;
+  /** Whether the model is a fallback rather than the agent's own. */
+  readonly fallback: boolean;
+  /** 1 for the first call on this model in this step. */
+  readonly attempt: number;
+  /** `performance.now()` when the call started and ended. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** The answer, or why there was none (the run's abort reason when it was aborted). */
+  readonly completion?: ChatCompletion;
+  readonly error?: PatinoxError;
 }
 
 /**
@@ -41,15 +58,31 @@ export async function completeWithFallbacks(
   const failures: PatinoxError[] = [];
   for (const [index, target] of chain.entries()) {
     if (options.signal.aborted) throw options.signal.reason;
+    const fallback = index > 0;
+    const startedAt = performance.now();
     try {
       const completion = await target.provider.client.chat.completions.create(
         { ...request, model: target.model },
         { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
       );
-      return { completion, target, fallback: index > 0 };
+      options.onAttempt?.({
+        target,
+        fallback,
+        attempt: 1,
+        startedAt,
+        endedAt: performance.now(),
+        completion,
+      });
+      return { completion, target, fallback };
     } catch (error) {
-      if (options.signal.aborted) throw options.signal.reason;
+      const endedAt = performance.now();
+      if (options.signal.aborted) {
+        const reason = toPatinoxError(options.signal.reason);
+        options.onAttempt?.({ target, fallback, attempt: 1, startedAt, endedAt, error: reason });
+        throw options.signal.reason;
+      }
       const failure = modelFailure(error, target, options.timeoutMs);
+      options.onAttempt?.({ target, fallback, attempt: 1, startedAt, endedAt, error: failure });
       options.onFailure?.(failure, target);
       if (failure.recovery !== "fallback" && failure.code !== "rate_limited") throw failure;
       failures.push(failure);
