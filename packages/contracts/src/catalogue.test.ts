@@ -65,6 +65,10 @@ describe("wire catalogue", () => {
       finding: KnowledgeKeys.finding("AGENT", "FINGERPRINT"),
       plan: KnowledgeKeys.plan("AGENT", "PLANID"),
       evolution: KnowledgeKeys.evolution("AGENT", "PLANID"),
+      breaker: KnowledgeKeys.breaker("PROVIDER", "MODEL"),
+      "ratelimit.agent": KnowledgeKeys.agentRateLimit("AGENT"),
+      "ratelimit.caller": KnowledgeKeys.callerRateLimit("AGENT", "CALLER"),
+      budget: KnowledgeKeys.budget("AGENT", 0).replace(/0$/, "HOURSTART"),
     };
     for (const entry of KEY_CATALOGUE) expect(fill(entry.key)).toBe(keys[entry.name]);
   });

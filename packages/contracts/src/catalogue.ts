@@ -5,6 +5,7 @@ import type { ErrorCode } from "./error-codes.ts";
 import { FindingEvent, PlanEvent } from "./events.ts";
 import { AgentDefinitionRecord, Evolution, Finding, Plan } from "./knowledge-records.ts";
 import { MetricWindow } from "./metric-window.ts";
+import { BreakerRecord, BudgetRecord, RateBucketRecord } from "./resilience-records.ts";
 import { CancelRequest, JobRequest, JobResult, RunReply, RunRequest } from "./run.ts";
 import { StatusReply, StatusRequest } from "./status.ts";
 import { TelemetryEvent } from "./telemetry.ts";
@@ -42,6 +43,9 @@ export const WIRE_SCHEMAS = Object.freeze({
   Finding: { schema: Finding, io: "output" },
   Plan: { schema: Plan, io: "output" },
   Evolution: { schema: Evolution, io: "output" },
+  BreakerRecord: { schema: BreakerRecord, io: "output" },
+  RateBucketRecord: { schema: RateBucketRecord, io: "output" },
+  BudgetRecord: { schema: BudgetRecord, io: "output" },
 } as const satisfies Record<string, WireSchemaEntry>);
 
 /** The name of a schema in {@link WIRE_SCHEMAS}. */
@@ -275,5 +279,41 @@ export const KEY_CATALOGUE: readonly KeyEntry[] = Object.freeze([
     writtenBy: "analyze",
     readBy: "plan, cli",
     description: "Whether a merged change helped: before, after, verdict.",
+  },
+  {
+    name: "breaker",
+    key: "breakers.{provider}.{model}",
+    record: "BreakerRecord",
+    writtenBy:
+      "execute (compare-and-set: the replica that trips it, claims the probe or closes it)",
+    readBy: "execute (watch, every replica), cli",
+    description:
+      "The circuit breaker of one model at one provider, shared by every Execute replica; `{model}` is key-safe (`labelToken`).",
+  },
+  {
+    name: "ratelimit.agent",
+    key: "ratelimits.{agent}.agent",
+    record: "RateBucketRecord",
+    writtenBy: "execute (compare-and-set leases of a few tokens)",
+    readBy: "execute",
+    description: "The agent's token bucket (`limits.rateLimit`), shared by every replica.",
+  },
+  {
+    name: "ratelimit.caller",
+    key: "ratelimits.{agent}.caller.{caller}",
+    record: "RateBucketRecord",
+    writtenBy: "execute (compare-and-set leases of a few tokens)",
+    readBy: "execute",
+    description:
+      "One caller's token bucket for the agent (`limits.callerRateLimit`); `{caller}` is the key-safe `callerId`.",
+  },
+  {
+    name: "budget",
+    key: "budgets.{agent}.{hourStart}",
+    record: "BudgetRecord",
+    writtenBy: "execute (compare-and-set sums of each model call's tokens)",
+    readBy: "execute, analyze, cli",
+    description:
+      "Tokens the agent spent in one hour (`limits.tokenBudgetPerHour`); `{hourStart}` in epoch milliseconds.",
   },
 ] satisfies KeyEntry[]);

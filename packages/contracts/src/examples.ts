@@ -11,6 +11,11 @@ import {
   supportDefinition,
   traceId,
 } from "./internal/example-records.ts";
+import {
+  breakerExamples,
+  budgetExamples,
+  rateBucketExamples,
+} from "./internal/resilience-examples.ts";
 import type { WireError } from "./wire-error.ts";
 
 type Examples = {
@@ -283,4 +288,7 @@ export const WIRE_EXAMPLES: Examples = {
   Finding: [finding],
   Plan: [plan],
   Evolution: evolutionExamples,
+  BreakerRecord: breakerExamples,
+  RateBucketRecord: rateBucketExamples,
+  BudgetRecord: budgetExamples,
 };

@@ -97,6 +97,12 @@ export {
 } from "./primitives.ts";
 export { GENERATE_DOCS_COMMAND, renderWireDocs, SCHEMA_DIR, WIRE_DOC_PATH } from "./render-docs.ts";
 export {
+  BreakerProbe,
+  BreakerRecord,
+  BudgetRecord,
+  RateBucketRecord,
+} from "./resilience-records.ts";
+export {
   CancelRequest,
   ChatMessage,
   JobRequest,
