@@ -1,0 +1,45 @@
+import { checkCounts } from "./internal/check-arguments.ts";
+import { normalSf } from "./normal.ts";
+
+/** Successes out of trials in one group. */
+export interface ProportionSample {
+  readonly successes: number;
+  readonly trials: number;
+}
+
+/** The result of {@link twoProportionZTest}. */
+export interface TwoProportionTest {
+  /** successes ÷ trials of the first group. */
+  readonly p1: number;
+  /** successes ÷ trials of the second group. */
+  readonly p2: number;
+  /** p1 − p2. */
+  readonly difference: number;
+  /** The pooled proportion under the null hypothesis p1 = p2. */
+  readonly pooled: number;
+  /** The z statistic (0 when both groups are all successes or all failures). */
+  readonly z: number;
+  /** One-sided p-value of the alternative p1 > p2. */
+  readonly pValue: number;
+}
+
+/**
+ * The two-proportion z-test with pooled variance (no continuity correction), one-sided for
+ * the alternative that the first group's proportion is greater: the test R's
+ * `prop.test(correct = FALSE, alternative = "greater")` performs (its χ² is z²).
+ * @throws StatisticsArgumentError for invalid counts.
+ */
+export function twoProportionZTest(
+  first: ProportionSample,
+  second: ProportionSample,
+): TwoProportionTest {
+  checkCounts(first.successes, first.trials);
+  checkCounts(second.successes, second.trials);
+  const p1 = first.successes / first.trials;
+  const p2 = second.successes / second.trials;
+  const pooled = (first.successes + second.successes) / (first.trials + second.trials);
+  const variance = pooled * (1 - pooled) * (1 / first.trials + 1 / second.trials);
+  // Both groups identical at 0 or 1: no evidence either way.
+  const z = variance === 0 ? 0 : (p1 - p2) / Math.sqrt(variance);
+  return { p1, p2, difference: p1 - p2, pooled, z, pValue: normalSf(z) };
+}
