@@ -1,0 +1,88 @@
+import { parseArgs } from "node:util";
+
+/** What one `pnpm bench:execute` run measures. */
+export interface BenchOptions {
+  /** Requests per side in scenario (a), the model answering at once. */
+  readonly instantRequests: number;
+  /** Requests in flight in scenario (a). */
+  readonly instantInFlight: number;
+  /** Requests per side in scenario (b), the slow model. */
+  readonly slowRequests: number;
+  /** Requests in flight in scenario (b). */
+  readonly slowInFlight: number;
+  /** The slow model's fixed latency, in milliseconds. */
+  readonly modelLatencyMs: number;
+  /** Write V8 CPU profiles of Execute and the baseline (`--cpu-prof`) into this run's folder. */
+  readonly profile: boolean;
+  /** Also write the figures as JSON to this file. */
+  readonly jsonFile: string | undefined;
+}
+
+/** The usage text of `--help`. */
+export const USAGE = `pnpm bench:execute [options]   (each option also reads an environment variable)
+
+  --instant-requests N     (a) requests per side, model answering at once   BENCH_INSTANT_REQUESTS  default 10000
+  --instant-in-flight N    (a) requests in flight                            BENCH_INSTANT_IN_FLIGHT default 64
+  --slow-requests N        (b) requests per side, slow model                 BENCH_SLOW_REQUESTS     default 20000
+  --in-flight N            (b) requests in flight                            BENCH_IN_FLIGHT         default 1000
+  --model-latency MS       (b) the slow model's latency                      BENCH_MODEL_LATENCY_MS  default 250
+  --profile                CPU profiles (node --cpu-prof) of both servers    BENCH_PROFILE=1
+  --json FILE              also write the figures as JSON                    BENCH_JSON
+`;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads flags first, then `BENCH_*` variables (blank means unset), then the defaults. */
+export function parseBenchOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): BenchOptions | "help" {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      "instant-requests": { type: "string" },
+      "instant-in-flight": { type: "string" },
+      "slow-requests": { type: "string" },
+      "in-flight": { type: "string" },
+      "model-latency": { type: "string" },
+      profile: { type: "boolean" },
+      json: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const json = values.json ?? env.BENCH_JSON;
+  return {
+    instantRequests: positiveInt(
+      "--instant-requests",
+      values["instant-requests"] ?? env.BENCH_INSTANT_REQUESTS,
+      10_000,
+    ),
+    instantInFlight: positiveInt(
+      "--instant-in-flight",
+      values["instant-in-flight"] ?? env.BENCH_INSTANT_IN_FLIGHT,
+      64,
+    ),
+    slowRequests: positiveInt(
+      "--slow-requests",
+      values["slow-requests"] ?? env.BENCH_SLOW_REQUESTS,
+      20_000,
+    ),
+    slowInFlight: positiveInt("--in-flight", values["in-flight"] ?? env.BENCH_IN_FLIGHT, 1_000),
+    modelLatencyMs: positiveInt(
+      "--model-latency",
+      values["model-latency"] ?? env.BENCH_MODEL_LATENCY_MS,
+      250,
+    ),
+    profile: values.profile ?? env.BENCH_PROFILE === "1",
+    jsonFile: json?.trim() ? json : undefined,
+  };
+}
