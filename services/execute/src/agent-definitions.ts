@@ -2,6 +2,7 @@ import {
   AgentDefinitionRecord,
   KnowledgeKeys,
   PatinoxError,
+  type SchemaIssue,
   type Subjects,
   toPatinoxError,
 } from "@patinox/contracts";
@@ -24,6 +25,17 @@ export interface AgentDefinitionsOptions {
   readonly knowledge: Knowledge;
   readonly subjects: Subjects;
   readonly logger: Logger;
+  /** Told of each revision that was rejected (telemetry's `definition.invalid`). */
+  readonly onInvalid?: (rejection: DefinitionRejection) => void;
+}
+
+/** A revision of a definition that Execute refused, and the version it kept. */
+export interface DefinitionRejection {
+  readonly agent: string;
+  readonly key: string;
+  readonly revision: number;
+  readonly keptVersion?: number;
+  readonly issues: readonly SchemaIssue[];
 }
 
 /**
@@ -41,11 +53,13 @@ export class AgentDefinitions {
   readonly #knowledge: Knowledge;
   readonly #subjects: Subjects;
   readonly #logger: Logger;
+  readonly #onInvalid: ((rejection: DefinitionRejection) => void) | undefined;
 
   constructor(options: AgentDefinitionsOptions) {
     this.#knowledge = options.knowledge;
     this.#subjects = options.subjects;
     this.#logger = options.logger;
+    this.#onInvalid = options.onInvalid;
   }
 
   /**
@@ -161,6 +175,13 @@ export class AgentDefinitions {
     problem: PatinoxError,
   ): void {
     this.#entries.set(agent, { revision, snapshot: keep, problem });
+    this.#onInvalid?.({
+      agent,
+      key: KnowledgeKeys.agentConfig(agent),
+      revision,
+      ...(keep ? { keptVersion: keep.version } : {}),
+      issues: issuesOf(problem),
+    });
     this.#logger.error(
       {
         agent,
@@ -175,4 +196,11 @@ export class AgentDefinitions {
         : "agent definition rejected; the agent has no good version",
     );
   }
+}
+
+/** The schema issues a problem carries, or its message as one issue on the whole record. */
+function issuesOf(problem: PatinoxError): SchemaIssue[] {
+  const issues = problem.details?.issues;
+  if (Array.isArray(issues)) return (issues as SchemaIssue[]).slice(0, 20);
+  return [{ path: "", message: problem.message.slice(0, 512) }];
 }

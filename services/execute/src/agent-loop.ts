@@ -9,6 +9,7 @@ import { completeWithFallbacks, type ModelRequest } from "./model-chain.ts";
 import type { ModelTarget } from "./model-providers.ts";
 import type { PriceTable } from "./price-table.ts";
 import type { RunProgress } from "./run-progress.ts";
+import type { RunTelemetry } from "./telemetry/run-telemetry.ts";
 import { invokeTool, type Sleep, type ToolCaller } from "./tool-invocation.ts";
 
 /** Everything one run of the loop needs; the I/O (model clients, tool calls) comes in here. */
@@ -26,6 +27,8 @@ export interface AgentLoopOptions {
   /** Written as the run goes, so an early end still reports steps, usage and partial output. */
   readonly progress: RunProgress;
   readonly sleep: Sleep;
+  /** The run's events and spans. */
+  readonly telemetry: RunTelemetry;
   /** Told of each failed model attempt (for logs). */
   readonly onModelFailure?: (failure: PatinoxError, target: ModelTarget) => void;
 }
@@ -58,6 +61,16 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<LoopOutco
       signal,
       timeoutMs: definition.model.timeoutMs,
       ...(options.onModelFailure ? { onFailure: options.onModelFailure } : {}),
+      onAttempt: (attempt) => {
+        const usage = attempt.completion?.usage;
+        const cost = attempt.completion
+          ? options.prices.cost(attempt.target.model, {
+              inputTokens: usage?.prompt_tokens ?? 0,
+              outputTokens: usage?.completion_tokens ?? 0,
+            })
+          : undefined;
+        options.telemetry.modelAttempt(attempt, cost);
+      },
     });
     const usage = answer.completion.usage;
     const tokens = {
@@ -85,6 +98,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<LoopOutco
       continue;
     }
     const checked = snapshot.validators.validateOutput(text);
+    options.telemetry.verdicts(checked.trace);
     if (checked.verdict === "approve" || checked.verdict === "modify") {
       return { status: "completed", output: checked.value };
     }
@@ -127,6 +141,7 @@ async function toolResults(
     signal: options.signal,
     progress: options.progress,
     sleep: options.sleep,
+    telemetry: options.telemetry,
   };
   const results = await Promise.all(calls.map((call) => invokeTool(call, context)));
   return calls.map((call, i) => ({

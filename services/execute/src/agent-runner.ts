@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { MsgHdrs } from "@nats-io/nats-core";
 import {
-  type ModelRef,
   PatinoxError,
   type RunReply,
   type RunRequest,
@@ -19,6 +19,7 @@ import type { PriceTable } from "./price-table.ts";
 import { RunAbort } from "./run-abort.ts";
 import { RunProgress } from "./run-progress.ts";
 import type { RunsInFlight } from "./runs-in-flight.ts";
+import type { ExecuteTelemetry, RunTelemetry } from "./telemetry/run-telemetry.ts";
 import type { ToolCaller } from "./tool-invocation.ts";
 
 /** What the runner is built from: one of each per process. */
@@ -30,6 +31,15 @@ export interface AgentRunnerOptions {
   readonly runs: RunsInFlight;
   readonly callTool: ToolCaller;
   readonly logger: Logger;
+  readonly telemetry: ExecuteTelemetry;
+}
+
+/** Where a run request came from, besides its body. */
+export interface RunOrigin {
+  /** Aborts when the service stops past its deadline. */
+  readonly shutdown: AbortSignal;
+  /** The request's NATS headers: a `traceparent` continues the caller's trace. */
+  readonly headers?: MsgHdrs | undefined;
 }
 
 /**
@@ -45,14 +55,26 @@ export class AgentRunner {
     this.#options = options;
   }
 
-  /** Runs `request` on `agent`; `shutdown` aborts when the service stops past its deadline. */
-  async run(agent: string, request: RunRequest, shutdown: AbortSignal): Promise<RunReply> {
+  /** Runs `request` on `agent`. */
+  async run(agent: string, request: RunRequest, origin: RunOrigin): Promise<RunReply> {
     const received = performance.now();
-    const { snapshot, models, input } = await this.#admit(agent, request);
+    const runId = request.runId ?? randomUUID();
+    const snapshot = await this.#options.definitions.snapshot(agent);
+    const telemetry = this.#options.telemetry.startRun({
+      agent,
+      runId,
+      headers: origin.headers,
+      contentSampleRate: snapshot.definition.telemetry.contentSampleRate,
+      sessionId: request.sessionId,
+    });
+    const { models, input } = this.#admitOrRefuse(snapshot, request, {
+      runId,
+      received,
+      telemetry,
+    });
     const { gates, runs } = this.#options;
     const { limits } = snapshot.definition;
-    const runId = request.runId ?? randomUUID();
-    using abort = new RunAbort({ timeoutMs: request.timeoutMs, shutdown });
+    using abort = new RunAbort({ timeoutMs: request.timeoutMs, shutdown: origin.shutdown });
     const untrack = runs.add(runId, abort);
     const progress = new RunProgress();
     let release: GateRelease | undefined;
@@ -67,6 +89,7 @@ export class AgentRunner {
         signal: abort.signal,
         progress,
         sleep: abortableSleep,
+        telemetry,
         onModelFailure: (failure, target) =>
           this.#options.logger.warn(
             {
@@ -80,16 +103,19 @@ export class AgentRunner {
             "model call failed",
           ),
       });
-      return this.#finish({ runId, snapshot, progress, received, outcome });
+      return this.#finish({ runId, snapshot, progress, received, outcome, telemetry, request });
     } catch (thrown) {
       // Past the deadline or cancelled, whatever the call in flight threw, the reason is the abort.
       const error = abort.reason ?? toPatinoxError(thrown);
       // Refused a slot: the run never started, so the caller gets an ErrorReply.
-      if (release === undefined && error.code === "overloaded") throw error;
+      if (release === undefined && error.code === "overloaded") {
+        telemetry.refused(error);
+        throw error;
+      }
       if (error.code === "internal") {
         this.#options.logger.error({ runId, agent, err: thrown }, "run failed unexpectedly");
       }
-      return this.#finish({ runId, snapshot, progress, received, error });
+      return this.#finish({ runId, snapshot, progress, received, error, telemetry, request });
     } finally {
       release?.();
       untrack();
@@ -97,27 +123,47 @@ export class AgentRunner {
   }
 
   /**
-   * What must hold before a run starts: a live definition, an input within the agent's size
-   * limit, a provider for every model of the chain, and the input validators' approval.
+   * What must hold before a run starts: an input within the agent's size limit, a provider
+   * for every model of the chain, and the input validators' approval. A refusal ends the run's
+   * span; an input a validator rejected is also a `run.completed` event (status `failed`,
+   * `rejectedBy`), since validator hotspots are counted from it.
    */
-  async #admit(
-    agent: string,
+  #admitOrRefuse(
+    snapshot: AgentSnapshot,
     request: RunRequest,
-  ): Promise<{ snapshot: AgentSnapshot; models: readonly ModelTarget[]; input: RunInput }> {
-    const snapshot = await this.#options.definitions.snapshot(agent);
-    const { limits } = snapshot.definition;
-    const size = inputView.byteLength(request.input);
-    if (size > limits.maxInputBytes) {
-      throw new PatinoxError(
-        "payload_too_large",
-        `the input is ${size} bytes; agent ${agent} accepts at most ${limits.maxInputBytes}`,
-        { details: { limitBytes: limits.maxInputBytes, agent } },
-      );
+    run: { readonly runId: string; readonly received: number; readonly telemetry: RunTelemetry },
+  ): { models: readonly ModelTarget[]; input: RunInput } {
+    const { telemetry } = run;
+    try {
+      const { limits } = snapshot.definition;
+      const size = inputView.byteLength(request.input);
+      if (size > limits.maxInputBytes) {
+        throw new PatinoxError(
+          "payload_too_large",
+          `the input is ${size} bytes; agent ${snapshot.agent} accepts at most ${limits.maxInputBytes}`,
+          { details: { limitBytes: limits.maxInputBytes, agent: snapshot.agent } },
+        );
+      }
+      const models = this.#options.providers.chain(snapshot.definition.model);
+      const input = snapshot.validators.validateInput(request.input);
+      telemetry.verdicts(input.trace);
+      if (!passed(input)) {
+        const error = validationRejected(input);
+        this.#finish({
+          ...run,
+          snapshot,
+          progress: new RunProgress(),
+          error,
+          request,
+          rejectedBy: input.validator,
+        });
+        throw error;
+      }
+      return { models, input: input.value };
+    } catch (error) {
+      telemetry.refused(toPatinoxError(error));
+      throw error;
     }
-    const models = this.#options.providers.chain(snapshot.definition.model);
-    const input = snapshot.validators.validateInput(request.input);
-    if (!passed(input)) throw validationRejected(input);
-    return { snapshot, models, input: input.value };
   }
 
   #finish(run: {
@@ -125,8 +171,12 @@ export class AgentRunner {
     readonly snapshot: AgentSnapshot;
     readonly progress: RunProgress;
     readonly received: number;
+    readonly telemetry: RunTelemetry;
+    readonly request: RunRequest;
     readonly outcome?: LoopOutcome;
     readonly error?: PatinoxError;
+    /** The validator that rejected the input or output, when one did. */
+    readonly rejectedBy?: string;
   }): RunReply {
     const { runId, snapshot, progress, outcome, error } = run;
     const status: RunStatus =
@@ -137,7 +187,7 @@ export class AgentRunner {
         : status === "max_steps" || status === "cancelled"
           ? partialOutput(snapshot, progress)
           : undefined;
-    const reply: RunReply & { model?: ModelRef } = {
+    const reply: RunReply = {
       v: 1,
       runId,
       agent: snapshot.agent,
@@ -148,10 +198,15 @@ export class AgentRunner {
       agentVersion: snapshot.version,
       durationMs: Math.round(performance.now() - run.received),
       ...(error !== undefined ? { error: error.toWire() } : {}),
-      // Which model answered (a fallback, perhaps). Not in the RunReply schema yet; readers
-      // ignore unknown fields, so it is safe to send ahead of the contract.
       ...(progress.model !== undefined ? { model: progress.model } : {}),
+      ...(run.telemetry.traceId !== undefined ? { traceId: run.telemetry.traceId } : {}),
     };
+    run.telemetry.completed({
+      reply,
+      input: run.request.input,
+      callerId: run.request.callerId,
+      rejectedBy: run.rejectedBy ?? rejectingValidator(error),
+    });
     this.#options.logger.info(
       {
         runId,
@@ -180,4 +235,11 @@ function partialOutput(snapshot: AgentSnapshot, progress: RunProgress): string |
   if (progress.lastText === undefined) return undefined;
   const checked = snapshot.validators.validateOutput(progress.lastText);
   return passed(checked) ? checked.value : undefined;
+}
+
+/** The validator named by a `validation_rejected` error, if it names one. */
+function rejectingValidator(error: PatinoxError | undefined): string | undefined {
+  if (error?.code !== "validation_rejected") return undefined;
+  const validator = error.details?.validator;
+  return typeof validator === "string" ? validator : undefined;
 }

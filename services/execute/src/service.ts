@@ -1,5 +1,7 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { RunRequest } from "@patinox/contracts";
 import type { ServiceDefinition } from "@patinox/runtime";
+import { installationStreams } from "@patinox/streams";
 import { callTool } from "@patinox/tools";
 import { AgentDefinitions } from "./agent-definitions.ts";
 import { AgentRunner } from "./agent-runner.ts";
@@ -9,6 +11,9 @@ import { ExecuteConfigSchema } from "./execute-config.ts";
 import { ModelProviders } from "./model-providers.ts";
 import { PriceTable } from "./price-table.ts";
 import { listenForCancellations, RunsInFlight } from "./runs-in-flight.ts";
+import { TelemetryPublisher } from "./telemetry/publisher.ts";
+import { ExecuteTelemetry } from "./telemetry/run-telemetry.ts";
+import { createTelemetryStreamIfMissing } from "./telemetry/telemetry-stream.ts";
 
 /**
  * Execute: runs agents behind the validation layer, reached by request/reply on
@@ -31,10 +36,33 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
     } else {
       logger.info({ providers: providers.names }, "model providers configured");
     }
+    const streams = installationStreams({
+      prefix: subjects.prefix,
+      replicas: config.PATINOX_BUCKET_REPLICAS,
+    });
+    const jsm = await jetstreamManager(nc);
+    if (await createTelemetryStreamIfMissing(jsm, streams.telemetry)) {
+      logger.info({ stream: streams.telemetry.name }, "telemetry stream created");
+    }
+    const publisher = new TelemetryPublisher({
+      js: jetstream(nc),
+      subjects,
+      service: "execute",
+      logger,
+    });
+    // Last added runs first: events of the runs that just finished are flushed before NATS drains.
+    context.onShutdown(() => publisher.flush(2_000));
+    const telemetry = new ExecuteTelemetry({
+      publisher,
+      tracer: context.telemetry.tracer,
+      service: "execute",
+    });
     const definitions = new AgentDefinitions({
       knowledge: context.knowledge,
       subjects,
       logger,
+      onInvalid: (rejection) =>
+        telemetry.definitionInvalid({ ...rejection, issues: [...rejection.issues] }),
     });
     await context.supervisor.spawn(definitionWatcher(definitions));
 
@@ -51,14 +79,15 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
       runs,
       callTool: (subject, args, options) => callTool(nc, subject, args, options),
       logger,
+      telemetry,
     });
     context.addEndpoint({
       name: "run",
       subject: subjects.agentRunAll,
       request: RunRequest,
       description: "run an agent: request/reply, queue group execute",
-      handle: (request, { subject, signal }) =>
-        runner.run(subject.split(".").at(-2) ?? "", request, signal),
+      handle: (request, { subject, signal, headers }) =>
+        runner.run(subject.split(".").at(-2) ?? "", request, { shutdown: signal, headers }),
     });
   },
 };

@@ -1,14 +1,21 @@
-import { type JsonValue, PatinoxError } from "@patinox/contracts";
+import type { MsgHdrs } from "@nats-io/nats-core";
+import { type JsonValue, PatinoxError, toPatinoxError } from "@patinox/contracts";
 import { passed, validationRejected } from "@patinox/validation";
 import type { ChatCompletionMessageToolCall } from "openai/resources/chat/completions";
 import type { AgentSnapshot, ToolBinding } from "./agent-snapshot.ts";
 import type { RunProgress } from "./run-progress.ts";
+import type { RunTelemetry } from "./telemetry/run-telemetry.ts";
 
 /** Calls a tool over NATS (`callTool` bound to the connection); injected so tests can see calls. */
 export type ToolCaller = (
   subject: string,
   args: unknown,
-  options: { readonly timeoutMs: number; readonly signal: AbortSignal },
+  options: {
+    readonly timeoutMs: number;
+    readonly signal: AbortSignal;
+    /** Trace context of the tool span. */
+    readonly headers?: MsgHdrs;
+  },
 ) => Promise<unknown>;
 
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */
@@ -21,6 +28,7 @@ export interface ToolInvocationContext {
   readonly signal: AbortSignal;
   readonly progress: RunProgress;
   readonly sleep: Sleep;
+  readonly telemetry: RunTelemetry;
 }
 
 /** First backoff between tool attempts; doubled per attempt, with jitter, up to the cap. */
@@ -56,11 +64,13 @@ export async function invokeTool(
   const args = parseArguments(call.function.arguments);
   if (!args.ok) {
     progress.stats.invalidToolCalls++;
+    context.telemetry.startToolCall(tool.config.name, call.id).end("invalid_args", 1);
     return `error: the arguments are not valid JSON (${args.reason}). Call ${tool.config.name} again with a JSON object matching its parameters.`;
   }
   const issues = tool.checkArguments(args.value);
   if (issues.length > 0) {
     progress.stats.invalidToolCalls++;
+    context.telemetry.startToolCall(tool.config.name, call.id).end("invalid_args", 1);
     const listed = issues.map((issue) => `${issue.path} ${issue.message}`).join("; ");
     return `error: the arguments do not match the parameters of ${tool.config.name}: ${listed}. Call it again with corrected arguments.`;
   }
@@ -68,32 +78,40 @@ export async function invokeTool(
     tool: tool.config.name,
     arguments: args.value,
   });
+  context.telemetry.verdicts(checked.trace, tool.config.name);
   if (checked.verdict === "retry") {
     progress.stats.toolCallsSentBack++;
     return `error: ${checked.feedback}`;
   }
   if (!passed(checked)) throw validationRejected(checked);
   progress.stats.toolCalls++;
-  return await callWithRetries(tool, checked.value.arguments, context);
+  return await callWithRetries(tool, checked.value.arguments, call.id, context);
 }
 
 async function callWithRetries(
   tool: ToolBinding,
   args: JsonValue,
+  callId: string,
   context: ToolInvocationContext,
 ): Promise<string> {
   const { signal, progress } = context;
   const attempts = 1 + tool.config.retries;
+  const span = context.telemetry.startToolCall(tool.config.name, callId);
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await context.callTool(tool.subject, args, {
         timeoutMs: tool.config.timeoutMs,
         signal,
+        headers: span.headers,
       });
+      span.end("ok", attempt);
       return JSON.stringify(result) ?? "null";
     } catch (error) {
       // callTool reports an abort as its own `cancelled`; the run's reason says which abort it was.
-      if (signal.aborted) throw signal.reason;
+      if (signal.aborted) {
+        span.end("error", attempt, toPatinoxError(signal.reason).code);
+        throw signal.reason;
+      }
       const reason = transientReason(error);
       if (reason !== undefined && attempt < attempts) {
         progress.stats.toolRetries++;
@@ -101,6 +119,7 @@ async function callWithRetries(
         continue;
       }
       progress.stats.toolFailures++;
+      span.end(reason === "timeout" ? "timeout" : "error", attempt, toPatinoxError(error).code);
       return `error: ${failureText(tool, error, reason, attempt)}`;
     }
   }
