@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AgentDefinition, DefinitionPath } from "./agent-definition.ts";
 import { JsonValue } from "./json.ts";
 import { NameToken } from "./name-token.ts";
-import { Count, Label, Ratio, SchemaVersion, Timestamp, TraceId } from "./primitives.ts";
+import { Count, EventId, Label, Ratio, SchemaVersion, Timestamp, TraceId } from "./primitives.ts";
 
 /**
  * A version of an agent's definition, under `agents.<agent>.config`. `version` grows by one
@@ -94,6 +94,26 @@ export const Finding = z
     resolvedAt: Timestamp.optional(),
     /** Recorded by a detector in dry-run mode: no event, no plan. */
     dryRun: z.boolean().default(false),
+    /**
+     * Start (epoch ms) of the newest window counted in `healthyStreak`, so a window counts once
+     * however often it is evaluated.
+     */
+    healthyThrough: z.int().nonnegative().optional(),
+    /**
+     * Finding events owed for this finding's transitions (an outbox): written together with the
+     * transition by compare-and-set, removed once published, and republished with the same
+     * `Nats-Msg-Id` by whoever finds them after a crash. `event` is a `FindingChange`.
+     */
+    pendingEvents: z
+      .array(
+        z.object({
+          id: EventId,
+          event: z.enum(["opened", "changed", "resolved"]),
+          at: Timestamp,
+        }),
+      )
+      .max(10)
+      .optional(),
   })
   .describe("A pattern found in an agent's metric windows, with its evidence.");
 
