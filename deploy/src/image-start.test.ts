@@ -1,0 +1,97 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PATINOX_SERVICES } from "@patinox/contracts";
+import { freePort, NatsServer } from "@patinox/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEPLOY_DIR, REPO_ROOT } from "./repo.ts";
+import { Child, run, waitForHttp } from "./test-support/child.ts";
+
+/**
+ * What the image runs, checked without a Docker engine: each service is built and deployed
+ * exactly as deploy/Dockerfile's build stage does (`turbo run build`, `pnpm deploy --prod
+ * --legacy`), then started from the deploy output with the image's ENTRYPOINT and
+ * `NODE_ENV=production` against a real nats-server, as PID 1 would be in the container.
+ */
+const dockerfile = readFileSync(join(DEPLOY_DIR, "Dockerfile"), "utf8");
+const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+const DEV_ONLY = [
+  "vitest",
+  "@patinox+testkit",
+  "fast-check",
+  "typescript",
+  "tsx",
+  "@biomejs",
+  "turbo",
+];
+
+let outRoot: string;
+let nats: NatsServer;
+
+beforeAll(async () => {
+  outRoot = await mkdtemp(join(tmpdir(), "patinox-deploy-"));
+  nats = await NatsServer.start();
+  await run(
+    "pnpm",
+    ["exec", "turbo", "run", "build", ...PATINOX_SERVICES.map((s) => `--filter=@patinox/${s}...`)],
+    REPO_ROOT,
+  );
+});
+
+afterAll(async () => {
+  await nats?.[Symbol.asyncDispose]();
+  if (outRoot) await rm(outRoot, { recursive: true, force: true });
+});
+
+describe.each(PATINOX_SERVICES)("the %s image's start command", (service) => {
+  let app: string;
+
+  beforeAll(async () => {
+    app = join(outRoot, service);
+    await run(
+      "pnpm",
+      ["--filter", `@patinox/${service}`, "--prod", "deploy", "--legacy", app],
+      REPO_ROOT,
+    );
+  });
+
+  it("holds the built service and production dependencies only", () => {
+    expect(existsSync(join(app, "dist", "main.js"))).toBe(true);
+    expect(existsSync(join(app, "src"))).toBe(false);
+    const installed = readdirSync(join(app, "node_modules", ".pnpm"));
+    for (const devOnly of DEV_ONLY) {
+      expect(installed.filter((name) => name.startsWith(devOnly))).toEqual([]);
+    }
+  });
+
+  it("starts, answers /healthz and /readyz, and exits 0 on SIGTERM", async () => {
+    const port = await freePort();
+    const [command = "", ...args] = entrypoint;
+    await using child = new Child(command === "node" ? process.execPath : command, args, {
+      cwd: app,
+      // Only what a pod would have: no workspace, no source condition, no dev tooling.
+      env: {
+        PATH: process.env.PATH,
+        HOME: app,
+        NODE_ENV: "production",
+        NATS_URL: nats.url,
+        PATINOX_HEALTH_PORT: String(port),
+        PATINOX_INSTANCE_ID: `${service}-image-test`,
+      },
+    });
+    expect(await waitForHttp(`http://127.0.0.1:${port}/healthz`, 200)).toMatchObject({
+      status: "ok",
+    });
+    expect(await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200)).toMatchObject({
+      status: "ready",
+    });
+    const { code, signal } = await child.terminate();
+    expect({ code, signal, output: code === 0 ? "" : child.output }).toEqual({
+      code: 0,
+      signal: null,
+      output: "",
+    });
+    expect(child.output).toContain('"msg":"stopped"');
+  });
+});
