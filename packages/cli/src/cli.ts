@@ -5,6 +5,7 @@ import { ConfigError } from "@patinox/runtime";
 import { defineCommand, parseArgs, renderUsage, runCommand, type SubCommandsDef } from "citty";
 import { agentsCommand } from "./commands/agents.ts";
 import { kvCommand } from "./commands/kv.ts";
+import { runAgentCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { DefinitionsInvalid, isCliFailure } from "./errors.ts";
 import { ExitCode } from "./exit-code.ts";
@@ -27,7 +28,10 @@ const VERSION = (
 type AnyCommand = Extract<SubCommandsDef[string], { meta?: unknown }>;
 
 /** Builds the `patinox` command tree around one {@link CliIo}. */
-export function createProgram(io: CliIo): AnyCommand {
+export function createProgram(
+  io: CliIo,
+  setExitCode: (code: ExitCode) => void = () => undefined,
+): AnyCommand {
   return defineCommand({
     meta: {
       name: "patinox",
@@ -35,7 +39,12 @@ export function createProgram(io: CliIo): AnyCommand {
       description: "Inspect a running Patinox (services, knowledge) and apply agent definitions",
     },
     args: { ...globalArgs },
-    subCommands: { status: statusCommand(io), kv: kvCommand(io), agents: agentsCommand(io) },
+    subCommands: {
+      status: statusCommand(io),
+      kv: kvCommand(io),
+      agents: agentsCommand(io),
+      run: runAgentCommand(io, setExitCode),
+    },
   });
 }
 
@@ -46,7 +55,11 @@ export function createProgram(io: CliIo): AnyCommand {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const rawArgs = hoistGlobalOptions(argv);
-  const program = createProgram(io);
+  // A command that did its job but reports a non-zero status (a run that failed) sets it here.
+  let exitCode: ExitCode = ExitCode.Ok;
+  const program = createProgram(io, (code) => {
+    exitCode = code;
+  });
   const beforeSeparator = rawArgs.slice(
     0,
     rawArgs.includes("--") ? rawArgs.indexOf("--") : undefined,
@@ -61,7 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   }
   try {
     await runCommand(program, { rawArgs });
-    return ExitCode.Ok;
+    return exitCode;
   } catch (error) {
     if (io.signal?.aborted) return ExitCode.Interrupted;
     if (isUsageFromParser(error)) {

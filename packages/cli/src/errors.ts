@@ -1,4 +1,5 @@
 import type { DefinitionProblem, InvalidDefinition } from "@patinox/agents";
+import type { WireError } from "@patinox/contracts";
 import { ExitCode } from "./exit-code.ts";
 
 /**
@@ -168,8 +169,39 @@ export class WriteConflict extends Error {
   readonly exitCode = ExitCode.TempFail;
 }
 
+/** Nothing serves the agents' subjects or jobs: Execute is not running (or not reachable). */
+export class ExecuteUnavailable extends Error {
+  override readonly name = "ExecuteUnavailable";
+  readonly code = "execute_unavailable" as const;
+  readonly exitCode = ExitCode.Unavailable;
+}
+
+/** The run's answer did not come in time. */
+export class RunTimedOut extends Error {
+  override readonly name = "RunTimedOut";
+  readonly code = "run_timeout" as const;
+  readonly exitCode = ExitCode.TempFail;
+}
+
+/** Execute refused the run before it started (unknown agent, rate limited…): its error, as sent. */
+export class RunRefused extends Error {
+  override readonly name = "RunRefused";
+  readonly exitCode = ExitCode.RunFailed;
+  readonly code: string;
+  readonly error: WireError;
+
+  constructor(error: WireError) {
+    super(`${error.code}: ${error.message}${error.retryable ? " (retryable)" : ""}`);
+    this.code = error.code;
+    this.error = error;
+  }
+}
+
 /** Every failure `patinox` reports as such (anything else is a bug, status 70). */
 export type CliFailure =
+  | ExecuteUnavailable
+  | RunTimedOut
+  | RunRefused
   | NatsUnreachable
   | NatsAuthRejected
   | NatsConnectionLost
@@ -187,6 +219,9 @@ export type CliFailure =
 /** Whether `error` is one of the failures `patinox` expects and explains. */
 export function isCliFailure(error: unknown): error is CliFailure {
   return (
+    error instanceof ExecuteUnavailable ||
+    error instanceof RunTimedOut ||
+    error instanceof RunRefused ||
     error instanceof NatsUnreachable ||
     error instanceof NatsAuthRejected ||
     error instanceof NatsConnectionLost ||

@@ -7,6 +7,11 @@ export const ExitCode = {
   Ok: 0,
   /** The key or the knowledge bucket asked about does not exist. */
   NotFound: 1,
+  /**
+   * `patinox run`: the agent answered, but the run did not complete (failed, cancelled, stopped
+   * at max steps) or was refused before it started.
+   */
+  RunFailed: 2,
   /** Bad command line: unknown command, missing argument, invalid key or option (EX_USAGE). */
   Usage: 64,
   /**

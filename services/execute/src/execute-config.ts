@@ -74,6 +74,12 @@ export const ExecuteConfigSchema = z.object({
     z.record(z.string().min(1), ModelPrice),
     'an object of prices by model, e.g. {"gpt-4o-mini":{"inputPerMTok":0.15,"outputPerMTok":0.6}}',
   ).optional(),
+  /** Durable jobs this replica runs at once. @default 16 */
+  PATINOX_JOB_CONCURRENCY: env.int(1, 10_000).default(16),
+  /** How long a job may go without a heartbeat before JetStream redelivers it. @default 60000 */
+  PATINOX_JOB_ACK_WAIT_MS: env.int(1_000, 3_600_000).default(60_000),
+  /** How long job results are kept in the results stream. @default 86400000 (1 day) */
+  PATINOX_RESULTS_MAX_AGE_MS: env.int(60_000, 365 * 86_400_000).default(86_400_000),
 });
 
 /** Execute's parsed configuration. */

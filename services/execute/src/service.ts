@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { RunRequest } from "@patinox/contracts";
 import type { ServiceDefinition } from "@patinox/runtime";
-import { installationStreams } from "@patinox/streams";
+import { DeadLetterSink, ensureStream, installationStreams } from "@patinox/streams";
 import { callTool } from "@patinox/tools";
 import { AgentDefinitions } from "./agent-definitions.ts";
 import { AgentRunner } from "./agent-runner.ts";
@@ -10,6 +10,7 @@ import { definitionWatcher } from "./definition-watcher.ts";
 import { ExecuteConfigSchema } from "./execute-config.ts";
 import { ModelProviders } from "./model-providers.ts";
 import { PriceTable } from "./price-table.ts";
+import { JobWorker } from "./jobs/job-worker.ts";
 import { listenForCancellations, RunsInFlight } from "./runs-in-flight.ts";
 import { TelemetryPublisher } from "./telemetry/publisher.ts";
 import { ExecuteTelemetry } from "./telemetry/run-telemetry.ts";
@@ -39,6 +40,7 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
     const streams = installationStreams({
       prefix: subjects.prefix,
       replicas: config.PATINOX_BUCKET_REPLICAS,
+      resultsMaxAgeMs: config.PATINOX_RESULTS_MAX_AGE_MS,
     });
     const jsm = await jetstreamManager(nc);
     if (await createTelemetryStreamIfMissing(jsm, streams.telemetry)) {
@@ -89,5 +91,40 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
       handle: (request, { subject, signal, headers }) =>
         runner.run(subject.split(".").at(-2) ?? "", request, { shutdown: signal, headers }),
     });
+
+    await ensureStream(jsm, streams.jobs);
+    await ensureStream(jsm, streams.results);
+    const jobs = new JobWorker({
+      nc,
+      js: jetstream(nc),
+      jsm,
+      subjects,
+      jobsStream: streams.jobs.name,
+      resultsStream: streams.results.name,
+      deadLetters: await DeadLetterSink.open(nc, {
+        prefix: subjects.prefix,
+        replicas: config.PATINOX_BUCKET_REPLICAS,
+      }),
+      run: (agent, request, origin) => runner.run(agent, request, origin),
+      logger,
+      concurrency: config.PATINOX_JOB_CONCURRENCY,
+      ackWaitMs: config.PATINOX_JOB_ACK_WAIT_MS,
+      shutdown: afterDeadline(context.signal, config.PATINOX_SHUTDOWN_DEADLINE_MS),
+    });
+    await jobs.start();
+    // No new jobs once shutdown begins; those in flight finish (or are handed back) in the hook.
+    context.signal.addEventListener("abort", () => void jobs.stopPulling(), { once: true });
+    context.onShutdown(() => jobs.stop());
   },
 };
+
+/** A signal that aborts `deadlineMs` after `signal` does: when in-flight work must give up. */
+function afterDeadline(signal: AbortSignal, deadlineMs: number): AbortSignal {
+  const controller = new AbortController();
+  signal.addEventListener(
+    "abort",
+    () => setTimeout(() => controller.abort(signal.reason), deadlineMs).unref(),
+    { once: true },
+  );
+  return controller.signal;
+}

@@ -1,0 +1,265 @@
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import {
+  createDeadLetter,
+  encode,
+  JobRequest,
+  JobResult,
+  NameToken,
+  PatinoxError,
+  parseMessage,
+  RunId,
+  type RunReply,
+  type Subjects,
+  toPatinoxError,
+} from "@patinox/contracts";
+import type { Logger } from "@patinox/runtime";
+import type { DeadLetterSink } from "@patinox/streams";
+import type { RunOrigin } from "../agent-runner.ts";
+
+/** Runs one job's request; the endpoint's runner. */
+export type JobRunner = (agent: string, request: JobRequest, origin: RunOrigin) => Promise<RunReply>;
+
+/** Options of {@link JobWorker}. */
+export interface JobWorkerOptions {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly subjects: Subjects;
+  /** The jobs stream (work queue) and the results stream. */
+  readonly jobsStream: string;
+  readonly resultsStream: string;
+  readonly deadLetters: DeadLetterSink;
+  readonly run: JobRunner;
+  readonly logger: Logger;
+  /** Jobs run at once by this replica. */
+  readonly concurrency: number;
+  /** How long a job may go without a sign of life before JetStream redelivers it. */
+  readonly ackWaitMs: number;
+  /** Aborted when the service shuts down: in-flight jobs are handed back, not failed. */
+  readonly shutdown: AbortSignal;
+}
+
+/** The durable consumer every Execute replica pulls jobs through (one work queue, shared). */
+export const JOBS_CONSUMER = "execute";
+
+/** Longest a refused job (overloaded, rate limited, budget spent) waits before it is tried again. */
+const MAX_RETRY_DELAY_MS = 60_000;
+
+/** Codes that refuse a job for now, not for good: the job goes back to the queue with a delay. */
+const TRANSIENT = new Set(["overloaded", "rate_limited", "budget_exhausted", "unavailable"]);
+
+/**
+ * Pulls durable jobs from `<prefix>.jobs.<agent>` with bounded concurrency, runs each, stores
+ * its result in the results stream (published on `<prefix>.results.<runId>`, which is also
+ * where waiting callers listen) and acks the job only after the stream has acknowledged the
+ * result. Idempotent by run id: a redelivered job whose result is already stored republishes
+ * that result and never runs again. A job that cannot be parsed is terminated and recorded as
+ * a dead letter. A job refused for now (overloaded, rate limited, budget spent) is handed back
+ * with a delay; one interrupted by shutdown is handed back at once for another replica.
+ */
+export class JobWorker {
+  readonly #options: JobWorkerOptions;
+  readonly #inFlight = new Set<Promise<void>>();
+  #messages: ConsumerMessages | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: JobWorkerOptions) {
+    this.#options = options;
+  }
+
+  /** Jobs being run now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Creates (or updates) the durable consumer and starts pulling. */
+  async start(): Promise<void> {
+    const { jsm, js, jobsStream, subjects, ackWaitMs, concurrency } = this.#options;
+    const config = {
+      durable_name: JOBS_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: subjects.jobsAll,
+      ack_wait: ackWaitMs * 1_000_000,
+      max_ack_pending: -1,
+      description: "Execute replicas pull durable jobs (a work queue)",
+    };
+    try {
+      await jsm.consumers.info(jobsStream, JOBS_CONSUMER);
+      await jsm.consumers.update(jobsStream, JOBS_CONSUMER, {
+        ack_wait: config.ack_wait,
+        description: config.description,
+      });
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) {
+        throw error;
+      }
+      await jsm.consumers.add(jobsStream, config);
+    }
+    const consumer: Consumer = await js.consumers.get(jobsStream, JOBS_CONSUMER);
+    // At most `concurrency` jobs are buffered or running, so none waits out its ack deadline here.
+    this.#messages = await consumer.consume({ max_messages: concurrency });
+    this.#loop = this.#pull(this.#messages);
+  }
+
+  /** Stops taking jobs; those buffered but not started go back to the queue. */
+  async stopPulling(): Promise<void> {
+    await this.#messages?.close();
+    await this.#loop;
+  }
+
+  /** Stops pulling, then waits for the jobs in flight (they stop at the shutdown deadline). */
+  async stop(): Promise<void> {
+    await this.stopPulling();
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #pull(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      const job = this.#handle(msg).catch((error: unknown) => {
+        // #handle answers every message; reaching here is a bug. The job is redelivered.
+        this.#options.logger.error({ err: error, subject: msg.subject }, "job handling failed");
+        msg.nak(1_000);
+      });
+      this.#inFlight.add(job);
+      void job.finally(() => this.#inFlight.delete(job));
+      if (this.#inFlight.size >= this.#options.concurrency) {
+        await Promise.race(this.#inFlight);
+      }
+    }
+  }
+
+  async #handle(msg: JsMsg): Promise<void> {
+    const agent = msg.subject.slice(this.#options.subjects.prefix.length + ".jobs.".length);
+    const parsed = parseMessage(JobRequest, msg.data);
+    if (!NameToken.safeParse(agent).success || !parsed.ok) {
+      const error = parsed.ok
+        ? new PatinoxError("invalid_name", `the job's agent ${JSON.stringify(agent)} is not a name`)
+        : parsed.error;
+      await this.#deadLetter(msg, error);
+      return;
+    }
+    const request = parsed.value;
+    if (await this.#republishStored(request.runId)) {
+      msg.ack();
+      return;
+    }
+    const heartbeat = setInterval(() => msg.working(), Math.max(1_000, this.#options.ackWaitMs / 3));
+    let result: JobResult;
+    try {
+      const reply = await this.#options.run(agent, request, {
+        shutdown: this.#options.shutdown,
+        headers: msg.headers,
+      });
+      if (this.#options.shutdown.aborted && reply.error?.code === "unavailable") {
+        // Cut short by shutdown: another replica runs it again from the start.
+        msg.nak();
+        return;
+      }
+      result = { ...reply, completedAt: new Date().toISOString() };
+    } catch (thrown) {
+      const error = toPatinoxError(thrown);
+      if (TRANSIENT.has(error.code)) {
+        msg.nak(Math.min(MAX_RETRY_DELAY_MS, error.retryAfterMs ?? 1_000));
+        return;
+      }
+      result = refusedResult(agent, request.runId, error);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await this.#store(result);
+    msg.ack();
+  }
+
+  /** Publishes the stored result of `runId` again, if there is one; whether there was. */
+  async #republishStored(runId: string): Promise<boolean> {
+    const { jsm, resultsStream, subjects, nc } = this.#options;
+    const subject = subjects.results(runId);
+    try {
+      const stored = await jsm.streams.getMessage(resultsStream, { last_by_subj: subject });
+      if (stored === null) return false;
+      const headers = natsHeaders();
+      headers.set("Nats-Msg-Id", runId);
+      // A core publish reaches callers waiting now; the stream drops it as a duplicate or keeps
+      // it as the subject's one message, so the stored result stays the same either way.
+      nc.publish(subject, stored.data, { headers });
+      this.#options.logger.info({ runId }, "job redelivered after its run finished: result republished");
+      return true;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  async #store(result: JobResult): Promise<void> {
+    const { js, subjects } = this.#options;
+    // The run id is the message id: storing the same result twice within the window is one message.
+    await js.publish(subjects.results(result.runId), encode(JobResult.parse(result)), {
+      msgID: result.runId,
+    });
+  }
+
+  async #deadLetter(msg: JsMsg, error: PatinoxError): Promise<void> {
+    const { logger, jobsStream, deadLetters } = this.#options;
+    await deadLetters.publish(
+      createDeadLetter({
+        service: "execute",
+        subject: msg.subject,
+        payload: msg.data,
+        error,
+        receivedAt: new Date(),
+        stream: jobsStream,
+        streamSeq: msg.seq,
+        consumer: JOBS_CONSUMER,
+      }),
+    );
+    // A caller waiting on the run id it chose learns why, when the job names a usable one.
+    const runId = runIdOf(msg);
+    if (runId !== undefined && !(await this.#republishStored(runId))) {
+      await this.#store(refusedResult(undefined, runId, error));
+    }
+    msg.term(error.code);
+    logger.warn({ subject: msg.subject, code: error.code, reason: error.message }, "job dead-lettered");
+  }
+}
+
+/** The result of a job that never started. */
+function refusedResult(agent: string | undefined, runId: string, error: PatinoxError): JobResult {
+  return {
+    v: 1,
+    runId,
+    agent: agent !== undefined && NameToken.safeParse(agent).success ? agent : "unknown",
+    status: "failed",
+    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    steps: 0,
+    durationMs: 0,
+    error: error.toWire(),
+    completedAt: new Date().toISOString(),
+  };
+}
+
+/** The run id of an unparsable job, when its JSON has a valid one. */
+function runIdOf(msg: JsMsg): string | undefined {
+  try {
+    const body: unknown = msg.json();
+    if (typeof body !== "object" || body === null) return undefined;
+    const parsed = RunId.safeParse((body as { runId?: unknown }).runId);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
