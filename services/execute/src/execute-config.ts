@@ -2,6 +2,7 @@ import { NameToken } from "@patinox/contracts";
 import { env, Secret } from "@patinox/runtime";
 import { z } from "zod";
 import { jsonEnv } from "./json-env.ts";
+import { resilienceConfigShape } from "./resilience-config.ts";
 
 /** The name of the provider configured by `OPENAI_API_KEY` / `OPENAI_BASE_URL`. */
 export const DEFAULT_PROVIDER = "openai";
@@ -74,6 +75,8 @@ export const ExecuteConfigSchema = z.object({
     z.record(z.string().min(1), ModelPrice),
     'an object of prices by model, e.g. {"gpt-4o-mini":{"inputPerMTok":0.15,"outputPerMTok":0.6}}',
   ).optional(),
+  /** Rate-limit leases, token-budget refresh, circuit breakers, 429 retries (resilience-config.ts). */
+  ...resilienceConfigShape,
   /** Durable jobs this replica runs at once. @default 16 */
   PATINOX_JOB_CONCURRENCY: env.int(1, 10_000).default(16),
   /** How long a job may go without a heartbeat before JetStream redelivers it. @default 60000 */

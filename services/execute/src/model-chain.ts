@@ -1,9 +1,12 @@
-import { PatinoxError, toPatinoxError } from "@patinox/contracts";
+import { type PatinoxError, toPatinoxError } from "@patinox/contracts";
+import type { BreakerPermit, CircuitBreakers, RetryPolicy } from "@patinox/resilience";
+import { retryDelay } from "@patinox/resilience";
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from "openai/resources/chat/completions";
-import { modelFailure } from "./model-failure.ts";
+import { abortableSleep } from "./abortable-sleep.ts";
+import { breakerOpen, everyModelFailed, modelFailure } from "./model-failure.ts";
 import type { ModelTarget } from "./model-providers.ts";
 
 /** What one step asks of the model, whichever model answers. */
@@ -17,16 +20,33 @@ export interface ModelAnswer {
   readonly fallback: boolean;
 }
 
+/** The guards of one run's model calls (built per run by `RunGuards.forRun`). */
+export interface ModelGuards {
+  /** The shared circuit breakers: asked before each model, told how each call ended. */
+  readonly breakers: Pick<CircuitBreakers, "permit" | "record">;
+  /** How a provider's 429 is retried on the same model. */
+  readonly retry: RetryPolicy;
+  /** The run's deadline on the `performance.now()` clock: no retry waits past it. */
+  readonly deadline?: number;
+  /** Told of the tokens (input + output) of each answered call: the agent's budget. */
+  readonly charge: (tokens: number) => void;
+}
+
 /** Options of {@link completeWithFallbacks}. */
 export interface ModelCallOptions {
   /** The run's signal: its reason is thrown as it is when it aborts a call. */
   readonly signal: AbortSignal;
   /** Timeout of one call. */
   readonly timeoutMs: number;
-  /** Told of each failed attempt before the next model is tried (for logs). */
+  /** Told of each failed attempt (a skipped model included) before what comes next (for logs). */
   readonly onFailure?: (failure: PatinoxError, target: ModelTarget) => void;
-  /** Told of every attempt when it ends, answered or not (telemetry and spans). */
+  /**
+   * Told of every call when it ends, answered or not, retries included (telemetry and spans).
+   * A model skipped by its breaker is not a call: only `onFailure` hears of it.
+   */
   readonly onAttempt?: (attempt: ModelAttempt) => void;
+  /** Breakers, retries, budget. Without them: no breaker, no retry, no charge. */
+  readonly guards?: ModelGuards;
 }
 
 /** One call to one model, as telemetry sees it. */
@@ -34,7 +54,7 @@ export interface ModelAttempt {
   readonly target: ModelTarget;
   /** Whether the model is a fallback rather than the agent's own. */
   readonly fallback: boolean;
-  /** 1 for the first call on this model in this step. */
+  /** 1 for the first call on this model in this step; more for the retries of a 429. */
   readonly attempt: number;
   /** `performance.now()` when the call started and ended. */
   readonly startedAt: number;
@@ -44,11 +64,27 @@ export interface ModelAttempt {
   readonly error?: PatinoxError;
 }
 
+/** How one model of the chain ended when it did not answer. */
+interface Unanswered {
+  readonly failure: PatinoxError;
+}
+
 /**
- * Asks the agent's model, then each fallback in order while the error says so: a failure whose
- * recovery is `fallback` (5xx, timeout, connection) or a 429 moves on to the next model; any
- * other error (a refused key) ends the step. When the run's signal aborts, its reason (deadline,
- * cancellation) is thrown at once. Every model failing ends in one error listing each attempt.
+ * Asks the agent's model, then each fallback in order, as each error's recovery says:
+ *
+ * - a model whose circuit breaker is open (or whose half-open probe another replica holds) is
+ *   skipped without a call;
+ * - a 429 (`rate_limited`) is retried on the same model after the provider's `Retry-After`
+ *   (or exponential backoff with jitter) while attempts remain, the wait fits the run's
+ *   deadline and is not longer than the policy's `maxDelayMs`; then the next model is tried;
+ * - a failure whose recovery is `fallback` (5xx, timeout, connection) moves on to the next model;
+ * - any other error (a refused key) ends the step at once.
+ *
+ * Every answer and failure is recorded in the model's breaker (429s, refused keys and aborted
+ * calls say nothing about its health), and each answer's tokens are charged to the budget.
+ * When the run's signal aborts, its reason (deadline, cancellation) is thrown at once. Every
+ * model failing ends in one error listing each attempt: `rate_limited` when every one was a
+ * 429, else `model_failure`.
  */
 export async function completeWithFallbacks(
   chain: readonly ModelTarget[],
@@ -58,53 +94,101 @@ export async function completeWithFallbacks(
   const failures: PatinoxError[] = [];
   for (const [index, target] of chain.entries()) {
     if (options.signal.aborted) throw options.signal.reason;
-    const fallback = index > 0;
-    const startedAt = performance.now();
-    try {
-      const completion = await target.provider.client.chat.completions.create(
-        { ...request, model: target.model },
-        { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
-      );
-      options.onAttempt?.({
-        target,
-        fallback,
-        attempt: 1,
-        startedAt,
-        endedAt: performance.now(),
-        completion,
-      });
-      return { completion, target, fallback };
-    } catch (error) {
-      const endedAt = performance.now();
-      if (options.signal.aborted) {
-        const reason = toPatinoxError(options.signal.reason);
-        options.onAttempt?.({ target, fallback, attempt: 1, startedAt, endedAt, error: reason });
-        throw options.signal.reason;
-      }
-      const failure = modelFailure(error, target, options.timeoutMs);
-      options.onAttempt?.({ target, fallback, attempt: 1, startedAt, endedAt, error: failure });
+    const permit = await options.guards?.breakers.permit({
+      provider: target.provider.name,
+      model: target.model,
+    });
+    if (permit !== undefined && !permit.allowed) {
+      const failure = breakerOpen(target, permit.state, permit.retryAfterMs);
       options.onFailure?.(failure, target);
-      if (failure.recovery !== "fallback" && failure.code !== "rate_limited") throw failure;
       failures.push(failure);
+      continue;
     }
+    const outcome = await callModel({ target, fallback: index > 0, permit }, request, options);
+    if ("completion" in outcome) {
+      return { completion: outcome.completion, target, fallback: index > 0 };
+    }
+    failures.push(outcome.failure);
   }
   throw everyModelFailed(failures);
 }
 
-function everyModelFailed(failures: readonly PatinoxError[]): PatinoxError {
-  const [only] = failures;
-  if (only !== undefined && failures.length === 1) return only;
-  const attempts = failures.map((f) => f.details ?? {});
-  const summary = failures.map((f) => f.message).join("; ");
-  if (failures.every((f) => f.code === "rate_limited")) {
-    // Every model is rate limited: the caller should wait for the first to refill.
-    const waits = failures.flatMap((f) => (f.retryAfterMs === undefined ? [] : [f.retryAfterMs]));
-    return new PatinoxError("rate_limited", `every model is rate limited: ${summary}`, {
-      details: { attempts },
-      ...(waits.length > 0 ? { retryAfterMs: Math.min(...waits) } : {}),
-    });
+/**
+ * One model of the chain, with the retries a 429 earns. Returns the completion, or the
+ * failure after which the next model is tried; throws what ends the step.
+ */
+async function callModel(
+  model: {
+    readonly target: ModelTarget;
+    readonly fallback: boolean;
+    readonly permit: BreakerPermit | undefined;
+  },
+  request: ModelRequest,
+  options: ModelCallOptions,
+): Promise<{ readonly completion: ChatCompletion } | Unanswered> {
+  const { target, fallback, permit } = model;
+  const { guards, signal } = options;
+  const settle = async (outcome: "success" | "failure" | "neutral") => {
+    if (permit !== undefined) await guards?.breakers.record(permit, outcome);
+  };
+  for (let attempt = 1; ; attempt++) {
+    let failure: PatinoxError;
+    const startedAt = performance.now();
+    try {
+      const completion = await target.provider.client.chat.completions.create(
+        { ...request, model: target.model },
+        { signal, timeout: options.timeoutMs, maxRetries: 0 },
+      );
+      const endedAt = performance.now();
+      options.onAttempt?.({ target, fallback, attempt, startedAt, endedAt, completion });
+      await settle("success");
+      const usage = completion.usage;
+      guards?.charge((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
+      return { completion };
+    } catch (error) {
+      const endedAt = performance.now();
+      if (signal.aborted) {
+        const reason = toPatinoxError(signal.reason);
+        options.onAttempt?.({ target, fallback, attempt, startedAt, endedAt, error: reason });
+        await settle("neutral");
+        throw signal.reason;
+      }
+      failure = modelFailure(error, target, options.timeoutMs);
+      options.onAttempt?.({ target, fallback, attempt, startedAt, endedAt, error: failure });
+    }
+    options.onFailure?.(failure, target);
+    if (failure.code === "rate_limited") {
+      const wait = guards === undefined ? undefined : retryWait(guards, attempt, failure);
+      if (wait === undefined) {
+        await settle("neutral");
+        return { failure };
+      }
+      try {
+        await abortableSleep(wait, signal);
+      } catch (aborted) {
+        await settle("neutral");
+        throw aborted;
+      }
+      continue;
+    }
+    if (failure.recovery === "fallback") {
+      await settle("failure");
+      return { failure };
+    }
+    await settle("neutral");
+    throw failure;
   }
-  return new PatinoxError("model_failure", `every model failed: ${summary}`, {
-    details: { attempts },
-  });
+}
+
+/** The wait before retrying a 429, or `undefined` when the policy or the deadline says no. */
+function retryWait(
+  guards: ModelGuards,
+  attempt: number,
+  failure: PatinoxError,
+): number | undefined {
+  const wait = retryDelay(guards.retry, attempt, failure.retryAfterMs);
+  if (wait === undefined) return undefined;
+  if (guards.deadline !== undefined && performance.now() + wait >= guards.deadline)
+    return undefined;
+  return wait;
 }

@@ -1,4 +1,4 @@
-import { PatinoxError } from "@patinox/contracts";
+import { type BreakerState, PatinoxError } from "@patinox/contracts";
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import type { ModelTarget } from "./model-providers.ts";
 
@@ -78,4 +78,49 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date)
     ? undefined
     : Math.min(Math.max(0, date - Date.now()), MAX_RETRY_AFTER_MS);
+}
+
+/**
+ * A model skipped because its circuit breaker is open (or another replica holds its half-open
+ * probe): `model_failure` (recovery `fallback`), with the time until it may be tried again.
+ */
+export function breakerOpen(
+  target: ModelTarget,
+  state: BreakerState,
+  retryAfterMs: number,
+): PatinoxError {
+  const label = `${target.model} (${target.provider.name})`;
+  const why = state === "half_open" ? "is being probed" : "is open";
+  return new PatinoxError("model_failure", `${label}: circuit breaker ${why}, not called`, {
+    details: { model: target.model, provider: target.provider.name, reason: "breaker_open", state },
+    retryAfterMs,
+  });
+}
+
+/**
+ * The one error of a step whose every model failed: the only failure as it is; `rate_limited`
+ * with the shortest wait when every model was rate limited; else `model_failure` listing each
+ * attempt (with the shortest wait when every model said when to come back, e.g. open breakers).
+ */
+export function everyModelFailed(failures: readonly PatinoxError[]): PatinoxError {
+  const [only] = failures;
+  if (only !== undefined && failures.length === 1) return only;
+  const attempts = failures.map((f) => f.details ?? {});
+  const summary = failures.map((f) => f.message).join("; ");
+  const waits = failures.flatMap((f) => (f.retryAfterMs === undefined ? [] : [f.retryAfterMs]));
+  const retryAfter =
+    waits.length > 0 && waits.length === failures.length
+      ? { retryAfterMs: Math.min(...waits) }
+      : {};
+  if (failures.every((f) => f.code === "rate_limited")) {
+    // Every model is rate limited: the caller should wait for the first to refill.
+    return new PatinoxError("rate_limited", `every model is rate limited: ${summary}`, {
+      details: { attempts },
+      ...(waits.length > 0 ? { retryAfterMs: Math.min(...waits) } : {}),
+    });
+  }
+  return new PatinoxError("model_failure", `every model failed: ${summary}`, {
+    details: { attempts },
+    ...retryAfter,
+  });
 }
