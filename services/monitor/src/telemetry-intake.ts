@@ -1,0 +1,253 @@
+import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  createDeadLetter,
+  KnowledgeKeys,
+  type PatinoxError,
+  parseMessage,
+  TelemetryEvent,
+  toPatinoxError,
+} from "@patinox/contracts";
+import type { Knowledge } from "@patinox/knowledge";
+import type { Logger } from "@patinox/runtime";
+import type { DeadLetterSink } from "@patinox/streams";
+import type { ShardLease } from "./intake-lease.ts";
+import type { IntakeMetrics } from "./intake-metrics.ts";
+import { type WindowAddress, windowOf } from "./window-fold.ts";
+import type { WindowPurger } from "./window-purger.ts";
+import { groupByWindow, writeWindow } from "./window-store.ts";
+
+/** Settings of the intake loop (from Monitor's configuration). */
+export interface IntakeSettings {
+  readonly service: string;
+  readonly stream: string;
+  readonly durable: string;
+  /** The high-water key in each window: the stream and its creation time (see docs/monitor.md). */
+  readonly source: string;
+  readonly batch: number;
+  readonly windowMs: number;
+  readonly retentionMs: number;
+  readonly leaseTtlMs: number;
+  readonly purgeIntervalMs: number;
+}
+
+/** What the intake uses. */
+export interface IntakeParts {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly knowledge: Knowledge;
+  readonly deadLetters: DeadLetterSink;
+  readonly lease: ShardLease;
+  readonly purger: WindowPurger;
+  readonly metrics: IntakeMetrics;
+  readonly logger: Logger;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A delivered message and its parsed event. */
+interface Held {
+  readonly msg: JsMsg;
+  readonly event: TelemetryEvent;
+}
+
+/**
+ * Monitor's telemetry intake: one instance at a time (the holder of the lease
+ * `leases.monitor.0`) pulls batches from the durable consumer and folds them into windows;
+ * the others stand by and take over when the lease lapses. Exactly once:
+ *
+ * 1. Events are folded only when this instance holds *every* message the consumer has handed
+ *    out and not yet seen acked (`num_ack_pending`), so no older message can still be in
+ *    flight elsewhere (a dead instance's batch is waited for until the server redelivers it).
+ * 2. The events of a window are then folded together, in one compare-and-set write that also
+ *    raises the window's high-water mark (the highest stream sequence counted).
+ * 3. Messages are acked only after every window of the batch is written. A redelivered event
+ *    is at or below its window's mark and is skipped.
+ *
+ * See docs/monitor.md for why this never loses nor doubles an event.
+ */
+export class TelemetryIntake {
+  readonly #s: IntakeSettings;
+  readonly #p: IntakeParts;
+  readonly #now: () => number;
+  #role: "starting" | "leader" | "standby" = "starting";
+  #lastPurge = 0;
+
+  constructor(settings: IntakeSettings, parts: IntakeParts) {
+    this.#s = settings;
+    this.#p = parts;
+    this.#now = parts.now ?? Date.now;
+  }
+
+  /** Whether this instance is folding (`leader`) or waiting for the lease (`standby`). */
+  get role(): "starting" | "leader" | "standby" {
+    return this.#role;
+  }
+
+  /** Runs until `signal` aborts; throws on failures the supervisor should restart it for. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { lease, logger } = this.#p;
+    try {
+      while (!signal.aborted) {
+        if (await lease.acquire()) {
+          if (this.#role !== "leader")
+            logger.info({ epoch: lease.epoch }, "telemetry intake leading");
+          this.#role = "leader";
+          await this.#lead(signal);
+          if (!signal.aborted) logger.warn("telemetry intake lease lost; standing by");
+        } else {
+          if (this.#role !== "standby") logger.info("telemetry intake standing by");
+          this.#role = "standby";
+          await this.#refreshConsumerInfo();
+          await sleep(this.#s.leaseTtlMs / 3, signal);
+        }
+      }
+    } finally {
+      if (this.#role === "leader") {
+        // Let a standby take over now rather than after the TTL.
+        await lease.release().catch((error: unknown) => {
+          logger.warn({ err: error }, "could not release the intake lease");
+        });
+      }
+      this.#role = "starting";
+    }
+  }
+
+  async #lead(signal: AbortSignal): Promise<void> {
+    const { js, lease } = this.#p;
+    const consumer = await js.consumers.get(this.#s.stream, this.#s.durable);
+    const held = new Map<number, Held>();
+    let renewedAt = performance.now();
+    try {
+      while (!signal.aborted) {
+        if (performance.now() - renewedAt > this.#s.leaseTtlMs / 3) {
+          if (!(await lease.acquire())) return;
+          renewedAt = performance.now();
+        }
+        if (!lease.held()) return;
+        await this.#pull(consumer, held, signal);
+        if (held.size > 0 && !signal.aborted) {
+          const info = await consumer.info();
+          this.#p.metrics.observeConsumer(info.num_pending, info.num_ack_pending);
+          // Another instance's (or an earlier incarnation's) messages are still out: folding
+          // ours now could put a newer event into a window before an older one.
+          if (info.num_ack_pending > held.size) continue;
+          // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
+          if (!lease.held(this.#s.leaseTtlMs / 5)) return;
+          await this.#fold(held);
+          held.clear();
+        }
+        if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs) {
+          this.#lastPurge = this.#now();
+          await this.#p.purger.purge();
+        }
+      }
+    } finally {
+      // Not folded: hand them back at once so the next leader need not wait for the ack wait.
+      for (const { msg } of held.values()) msg.nak();
+    }
+  }
+
+  /** Fetches up to a batch (less what is held) and parses each message once. */
+  async #pull(consumer: Consumer, held: Map<number, Held>, signal: AbortSignal): Promise<void> {
+    const room = this.#s.batch - held.size;
+    if (room <= 0) {
+      await sleep(100, signal);
+      return;
+    }
+    const messages = await consumer.fetch({ max_messages: room, expires: 1_000 });
+    const stop = () => messages.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const msg of messages) {
+        const parsed = parseMessage(TelemetryEvent, msg.data);
+        if (!parsed.ok) {
+          await this.#deadLetter(msg, parsed.error);
+          continue;
+        }
+        held.set(msg.seq, { msg, event: parsed.value });
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
+  }
+
+  /** Folds every held message into its window, then acks them all. */
+  async #fold(held: Map<number, Held>): Promise<void> {
+    const { knowledge, metrics, nc } = this.#p;
+    const oldest = this.#now() - this.#s.retentionMs;
+    const items: Array<{ seq: number; event: TelemetryEvent; address: WindowAddress }> = [];
+    let late = 0;
+    for (const [seq, { msg, event }] of held) {
+      const address = windowOf(event, this.#s.windowMs);
+      if (address === undefined) continue; // counted by no window (definition.invalid)
+      if (address.windowStart + this.#s.windowMs < oldest) {
+        late += 1; // its window is past retention (and purged): counting it would revive it
+        continue;
+      }
+      try {
+        KnowledgeKeys.metricsWindow(address.agent, address.windowStart);
+      } catch (error) {
+        held.delete(seq);
+        await this.#deadLetter(msg, toPatinoxError(error));
+        continue;
+      }
+      items.push({ seq, event, address });
+    }
+    const writes = await Promise.all(
+      groupByWindow(items).map((batch) =>
+        writeWindow(knowledge, batch, { windowMs: this.#s.windowMs, source: this.#s.source }),
+      ),
+    );
+    for (const { msg } of held.values()) msg.ack();
+    // The acks leave this process before the next fetch (and before a kill could lose them).
+    await nc.flush();
+    const folded = writes.reduce((n, w) => n + w.folded, 0);
+    metrics.folded(folded, items.length - folded, late);
+  }
+
+  /** Records a dead letter (deduplicated by stream sequence), then terminates the message. */
+  async #deadLetter(msg: JsMsg, error: PatinoxError): Promise<void> {
+    const msgId = msg.headers?.get("Nats-Msg-Id");
+    const letter = createDeadLetter({
+      service: this.#s.service,
+      subject: msg.subject,
+      payload: msg.data,
+      error,
+      receivedAt: new Date(this.#now()),
+      stream: this.#s.stream,
+      streamSeq: msg.seq,
+      consumer: this.#s.durable,
+      ...(msgId ? { msgId } : {}),
+    });
+    await this.#p.deadLetters.publish(letter);
+    msg.term(error.message.slice(0, 200));
+    this.#p.metrics.deadLettered(error.code);
+    this.#p.logger.warn(
+      { seq: msg.seq, subject: msg.subject, code: error.code, reason: error.message },
+      "telemetry event dead-lettered",
+    );
+  }
+
+  async #refreshConsumerInfo(): Promise<void> {
+    try {
+      const info = await (await this.#p.js.consumers.get(this.#s.stream, this.#s.durable)).info();
+      this.#p.metrics.observeConsumer(info.num_pending, info.num_ack_pending);
+    } catch (error) {
+      this.#p.logger.debug({ err: error }, "consumer info unavailable");
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

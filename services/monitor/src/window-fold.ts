@@ -1,0 +1,168 @@
+import type {
+  BreakerStateEvent,
+  MetricWindow,
+  ModelCallEvent,
+  RunCompletedEvent,
+  TelemetryEvent,
+  ToolCallEvent,
+  ValidatorVerdictEvent,
+} from "@patinox/contracts";
+import { recordValues } from "@patinox/histogram";
+
+/**
+ * Where `breaker.state` events are counted. A breaker belongs to a provider's model, not to an
+ * agent, so its transitions to `open` are folded into the windows of this reserved agent name
+ * (`metrics._breakers.<windowStart>`); `breakerOpens` of a real agent's window stays 0.
+ */
+export const BREAKER_WINDOW_AGENT = "_breakers";
+
+/** A telemetry event with the stream sequence it was stored at. */
+export interface SequencedEvent {
+  readonly seq: number;
+  readonly event: TelemetryEvent;
+}
+
+/** Which window an event belongs to. */
+export interface WindowAddress {
+  readonly agent: string;
+  readonly windowStart: number;
+}
+
+/**
+ * The window an event is counted in: its agent (or {@link BREAKER_WINDOW_AGENT}) and the start
+ * of the `windowMs`-long window holding its time `at` (event time, not arrival time, so a late
+ * event lands in its own window). `undefined` for events no window counts (`definition.invalid`).
+ */
+export function windowOf(event: TelemetryEvent, windowMs: number): WindowAddress | undefined {
+  const at = Date.parse(event.at);
+  const windowStart = Math.floor(at / windowMs) * windowMs;
+  switch (event.type) {
+    case "breaker.state":
+      return { agent: BREAKER_WINDOW_AGENT, windowStart };
+    case "definition.invalid":
+      return undefined;
+    default:
+      return { agent: event.agent, windowStart };
+  }
+}
+
+/** An empty window record. */
+export function emptyWindow(address: WindowAddress, windowMs: number): MetricWindow {
+  return {
+    v: 1,
+    agent: address.agent,
+    windowStart: address.windowStart,
+    windowMs,
+    runs: 0,
+    ok: 0,
+    maxSteps: 0,
+    failedByCode: {},
+    rejectedByValidator: {},
+    latency: { schema: "loglinear-v1", buckets: {}, count: 0, sum: 0, min: 0, max: 0 },
+    tokens: { input: 0, output: 0 },
+    costUsd: 0,
+    models: {},
+    fallbacks: 0,
+    tools: {},
+    breakerOpens: 0,
+    versions: {},
+    highWater: {},
+  };
+}
+
+/**
+ * Folds `events` into `window`, exactly once: an event whose sequence is at or below the
+ * window's high-water mark for `source` (the stream) is already counted and is skipped, as is
+ * a second copy of a sequence within `events`. Returns the new window, or `undefined` when no
+ * event was new (nothing to write). Pure: `window` is not changed, and the result does not
+ * depend on the order of `events`.
+ *
+ * The high-water rule is sound only when the events of a window are folded in sequence order
+ * across calls; the intake guarantees that (see docs/monitor.md).
+ */
+export function foldEvents(
+  window: MetricWindow,
+  events: readonly SequencedEvent[],
+  source: string,
+): MetricWindow | undefined {
+  const floor = window.highWater[source] ?? 0;
+  const fresh = new Map<number, TelemetryEvent>();
+  for (const { seq, event } of events) if (seq > floor && !fresh.has(seq)) fresh.set(seq, event);
+  if (fresh.size === 0) return undefined;
+
+  const next: MetricWindow = structuredClone(window);
+  const latencies: number[] = [];
+  // In sequence order: floating-point sums (cost) then come out the same however the events
+  // arrived or were split into batches.
+  const ordered = [...fresh.entries()].sort(([a], [b]) => a - b);
+  for (const [, event] of ordered) {
+    switch (event.type) {
+      case "run.completed":
+        foldRun(next, event, latencies);
+        break;
+      case "model.call":
+        foldModelCall(next, event);
+        break;
+      case "tool.call":
+        foldToolCall(next, event);
+        break;
+      case "validator.verdict":
+        foldVerdict(next, event);
+        break;
+      case "breaker.state":
+        foldBreaker(next, event);
+        break;
+      case "definition.invalid":
+        break; // no window counts it; it is acked and kept in the stream for inspection
+    }
+  }
+  if (latencies.length > 0) next.latency = recordValues(next.latency, latencies);
+  next.highWater = { ...next.highWater, [source]: Math.max(floor, ...fresh.keys()) };
+  return next;
+}
+
+function increment(map: Record<string, number>, key: string, by = 1): void {
+  map[key] = (map[key] ?? 0) + by;
+}
+
+function foldRun(w: MetricWindow, e: RunCompletedEvent, latencies: number[]): void {
+  w.runs += 1;
+  if (e.status === "completed") w.ok += 1;
+  else if (e.status === "max_steps") w.maxSteps += 1;
+  else
+    increment(w.failedByCode, e.errorCode ?? (e.status === "cancelled" ? "cancelled" : "internal"));
+  latencies.push(e.latencyMs);
+  w.tokens.input += e.inputTokens;
+  w.tokens.output += e.outputTokens;
+  // Rounded to a micro-dollar so sums do not drift with the order of floating-point additions.
+  w.costUsd = Math.round((w.costUsd + e.costUsd) * 1e6) / 1e6;
+  increment(w.versions, String(e.agentVersion));
+}
+
+function foldModelCall(w: MetricWindow, e: ModelCallEvent): void {
+  const counters = w.models[e.model] ?? { calls: 0, errors: 0, timeouts: 0 };
+  w.models[e.model] = counters;
+  counters.calls += 1;
+  if (e.status === "timeout") counters.timeouts += 1;
+  else if (e.status !== "ok") counters.errors += 1; // error and rate_limited
+  if (e.fallback) w.fallbacks += 1;
+}
+
+function foldToolCall(w: MetricWindow, e: ToolCallEvent): void {
+  const counters = w.tools[e.tool] ?? { calls: 0, errors: 0, timeouts: 0, invalidArgs: 0 };
+  w.tools[e.tool] = counters;
+  counters.calls += 1;
+  if (e.status === "error") counters.errors += 1;
+  else if (e.status === "timeout") counters.timeouts += 1;
+  else if (e.status === "invalid_args") counters.invalidArgs += 1;
+}
+
+function foldVerdict(w: MetricWindow, e: ValidatorVerdictEvent): void {
+  // Every rejection, at any stage; a run it ended is also counted under
+  // failedByCode.validation_rejected by its run.completed event.
+  if (e.verdict === "reject") increment(w.rejectedByValidator, e.validator);
+}
+
+function foldBreaker(w: MetricWindow, e: BreakerStateEvent): void {
+  if (e.state === "open") w.breakerOpens += 1;
+}
