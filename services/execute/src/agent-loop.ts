@@ -5,7 +5,7 @@ import type {
   ChatCompletionMessageToolCall,
 } from "openai/resources/chat/completions";
 import type { AgentSnapshot } from "./agent-snapshot.ts";
-import { completeWithFallbacks, type ModelRequest } from "./model-chain.ts";
+import { completeWithFallbacks, type ModelGuards, type ModelRequest } from "./model-chain.ts";
 import type { ModelTarget } from "./model-providers.ts";
 import type { PriceTable } from "./price-table.ts";
 import type { RunProgress } from "./run-progress.ts";
@@ -29,6 +29,8 @@ export interface AgentLoopOptions {
   readonly sleep: Sleep;
   /** The run's events and spans. */
   readonly telemetry: RunTelemetry;
+  /** Breakers, 429 retries and budget charges of the run's model calls. */
+  readonly guards?: ModelGuards;
   /** Told of each failed model attempt (for logs). */
   readonly onModelFailure?: (failure: PatinoxError, target: ModelTarget) => void;
 }
@@ -61,6 +63,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<LoopOutco
       signal,
       timeoutMs: definition.model.timeoutMs,
       ...(options.onModelFailure ? { onFailure: options.onModelFailure } : {}),
+      ...(options.guards ? { guards: options.guards } : {}),
       onAttempt: (attempt) => {
         const usage = attempt.completion?.usage;
         const cost = attempt.completion
@@ -126,6 +129,7 @@ function modelRequest(
     // A copy: the loop appends to its own list after the call.
     messages: [...messages],
     ...(snapshot.modelTools.length > 0 ? { tools: [...snapshot.modelTools] } : {}),
+    ...(snapshot.responseFormat ? { response_format: snapshot.responseFormat } : {}),
     ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
     ...(model.maxOutputTokens !== undefined ? { max_tokens: model.maxOutputTokens } : {}),
   };

@@ -351,6 +351,19 @@ describe("the agent loop", () => {
     expect(retried.at(-2)).toEqual({ role: "assistant", content: "The answer is 42." });
     expect(retried.at(-1)?.role).toBe("user");
     expect(String(retried.at(-1)?.content)).toMatch(/JSON/);
+    // The model is asked for that schema up front (structured output), every step.
+    expect(model.chatRequests[0]?.body?.response_format).toEqual({
+      type: "json_schema",
+      json_schema: {
+        name: "structured_output",
+        strict: false,
+        schema: {
+          type: "object",
+          properties: { answer: { type: "string" } },
+          required: ["answer"],
+        },
+      },
+    });
   });
 
   it("answers unknown_agent for an agent with no definition", async () => {

@@ -8,6 +8,7 @@ import {
 import { type ArgumentIssue, compileArgumentsSchema } from "@patinox/tools";
 import { type AgentValidators, buildValidators } from "@patinox/validation";
 import type { ChatCompletionFunctionTool } from "openai/resources/chat/completions";
+import type { ResponseFormatJSONSchema } from "openai/resources/shared";
 
 /** A tool of one definition version, with what calling it needs compiled once. */
 export interface ToolBinding {
@@ -34,6 +35,12 @@ export interface AgentSnapshot {
   readonly tools: ReadonlyMap<string, ToolBinding>;
   /** The tools as the model is told of them, in the definition's order. */
   readonly modelTools: readonly ChatCompletionFunctionTool[];
+  /**
+   * Structured output: when an `output_json_schema` validator checks the answer, the model is
+   * asked for JSON of that schema (`response_format`), so it is right the first time more often
+   * than after a validator retry. The validator still checks it: not every provider obeys.
+   */
+  readonly responseFormat?: ResponseFormatJSONSchema;
 }
 
 /**
@@ -55,7 +62,21 @@ export function buildSnapshot(
       checkArguments: compileParameters(definition.name, tool),
     });
   }
+  const outputSchema = definition.validators.output.find((v) => v.kind === "output_json_schema");
   return Object.freeze({
+    ...(outputSchema?.kind === "output_json_schema"
+      ? {
+          responseFormat: {
+            type: "json_schema" as const,
+            json_schema: {
+              name: `${definition.name}_output`.slice(0, 64),
+              schema: outputSchema.schema,
+              // Strict mode requires every property to be required; agents' schemas need not be.
+              strict: false,
+            },
+          },
+        }
+      : {}),
     agent: definition.name,
     version: record.version,
     revision,
