@@ -17,6 +17,7 @@ import type { AgentGates, GateRelease } from "./concurrency-gate.ts";
 import type { ModelProviders, ModelTarget } from "./model-providers.ts";
 import type { PriceTable } from "./price-table.ts";
 import { RunAbort } from "./run-abort.ts";
+import type { RunGuards } from "./run-guards.ts";
 import { RunProgress } from "./run-progress.ts";
 import type { RunsInFlight } from "./runs-in-flight.ts";
 import type { ExecuteTelemetry, RunTelemetry } from "./telemetry/run-telemetry.ts";
@@ -32,6 +33,8 @@ export interface AgentRunnerOptions {
   readonly callTool: ToolCaller;
   readonly logger: Logger;
   readonly telemetry: ExecuteTelemetry;
+  /** Rate limits, token budgets, circuit breakers and 429 retries, shared across replicas. */
+  readonly guards: RunGuards;
 }
 
 /** Where a run request came from, besides its body. */
@@ -72,8 +75,13 @@ export class AgentRunner {
       received,
       telemetry,
     });
-    const { gates, runs } = this.#options;
+    const { gates, runs, guards } = this.#options;
     const { limits } = snapshot.definition;
+    // Budget and rate limits: a refusal is an ErrorReply, like the checks above.
+    await guards.admit(agent, limits, request.callerId).catch((error: unknown) => {
+      telemetry.refused(toPatinoxError(error));
+      throw error;
+    });
     using abort = new RunAbort({ timeoutMs: request.timeoutMs, shutdown: origin.shutdown });
     const untrack = runs.add(runId, abort);
     const progress = new RunProgress();
@@ -90,6 +98,7 @@ export class AgentRunner {
         progress,
         sleep: abortableSleep,
         telemetry,
+        guards: guards.forRun(agent, limits, deadlineOf(received, request.timeoutMs)),
         onModelFailure: (failure, target) =>
           this.#options.logger.warn(
             {
@@ -242,4 +251,9 @@ function rejectingValidator(error: PatinoxError | undefined): string | undefined
   if (error?.code !== "validation_rejected") return undefined;
   const validator = error.details?.validator;
   return typeof validator === "string" ? validator : undefined;
+}
+
+/** The run's deadline on the `performance.now()` clock, if the caller gave one. */
+function deadlineOf(received: number, timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : received + timeoutMs;
 }

@@ -5,12 +5,14 @@ import { DeadLetterSink, ensureStream, installationStreams } from "@patinox/stre
 import { callTool } from "@patinox/tools";
 import { AgentDefinitions } from "./agent-definitions.ts";
 import { AgentRunner } from "./agent-runner.ts";
+import { breakerWatcher } from "./breaker-watcher.ts";
 import { AgentGates } from "./concurrency-gate.ts";
 import { definitionWatcher } from "./definition-watcher.ts";
 import { ExecuteConfigSchema } from "./execute-config.ts";
 import { ModelProviders } from "./model-providers.ts";
 import { PriceTable } from "./price-table.ts";
 import { JobWorker } from "./jobs/job-worker.ts";
+import { RunGuards } from "./run-guards.ts";
 import { listenForCancellations, RunsInFlight } from "./runs-in-flight.ts";
 import { TelemetryPublisher } from "./telemetry/publisher.ts";
 import { ExecuteTelemetry } from "./telemetry/run-telemetry.ts";
@@ -68,6 +70,19 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
     });
     await context.supervisor.spawn(definitionWatcher(definitions));
 
+    const guards = new RunGuards({
+      knowledge: context.knowledge,
+      breaker: config.PATINOX_BREAKER,
+      retry: config.PATINOX_MODEL_RETRY,
+      lease: config.PATINOX_RATE_LEASE,
+      budgetRefreshMs: config.PATINOX_BUDGET_REFRESH_MS,
+      logger,
+      onBreakerStateChange: (transition) => telemetry.breakerState(transition),
+    });
+    await context.supervisor.spawn(breakerWatcher(guards.breakers));
+    // Added before the jobs' hook, so it runs after it: the last runs' budget charges are written.
+    context.onShutdown(() => guards.flush());
+
     const runs = new RunsInFlight();
     const cancellations = listenForCancellations(nc, subjects, runs, logger);
     // Cancels keep arriving while in-flight runs finish; they stop only after (hooks run then).
@@ -82,6 +97,7 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
       callTool: (subject, args, options) => callTool(nc, subject, args, options),
       logger,
       telemetry,
+      guards,
     });
     context.addEndpoint({
       name: "run",
