@@ -1,14 +1,28 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Svcm } from "@nats-io/services";
 import { connect } from "@nats-io/transport-node";
-import { applyDefinition, loadDefinitionFile } from "@patinox/agents";
+import { runCli } from "@patinox/cli";
 import { RunReply } from "@patinox/contracts";
-import { openKnowledge } from "@patinox/knowledge";
 import { freePort, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, healthStatus, NodeProcess, ROOT } from "./support/spawn-node.ts";
+
+const execFileAsync = promisify(execFile);
+
+/** A request from Python's standard library speaking the NATS protocol (no NATS library). */
+async function plainRequest(address: string, subject: string, body: unknown): Promise<string> {
+  const payload = typeof body === "string" ? body : JSON.stringify(body);
+  const { stdout } = await execFileAsync(
+    "python3",
+    [join(ROOT, "test", "fixtures", "plain_nats_request.py"), address, subject, payload],
+    { timeout: 60_000 },
+  );
+  return stdout;
+}
 
 const STACK = join(ROOT, "packages", "stack", "src", "main.ts");
 const SERVICES = ["execute", "monitor", "analyze", "plan"];
@@ -90,25 +104,35 @@ describe("pnpm start (the local stack)", () => {
     // With no provider configured the stack serves the simulated model: a request from a
     // plain NATS client to an example agent gets an answer.
     expect(stack.lines.join("\n")).toMatch(/Model simulated: simulated-small/);
+    // As a new user would: `patinox agents apply examples/agents`, then a request from a
+    // client that is not the project's code (Python's standard library on a socket).
     {
-      const nc = await connect({ servers: nats.url });
-      const knowledge = await openKnowledge(nc, { create: false });
-      const { definition } = await loadDefinitionFile(
-        join(ROOT, "examples", "agents", "support.yaml"),
+      const out: string[] = [];
+      const io = {
+        stdout: { write: (text: string) => out.push(text) },
+        stderr: { write: (text: string) => out.push(text) },
+        env: { NATS_URL: nats.url },
+      };
+      const applied = await runCli(["agents", "apply", join(ROOT, "examples", "agents")], io);
+      expect(applied, out.join("")).toBe(0);
+      const address = new URL(nats.url.replace(/^nats:/, "http:")).host;
+      const run = RunReply.parse(
+        JSON.parse(
+          await plainRequest(address, "patinox.agents.support.run", {
+            v: 1,
+            input: "Where is my order 1001?",
+          }),
+        ),
       );
-      await applyDefinition(knowledge, definition, {
-        appliedBy: "stack test",
-        reason: "offline default",
-      });
-      const reply = await nc.request(
-        "patinox.agents.support.run",
-        JSON.stringify({ v: 1, input: "Where is my order 1001?" }),
-        { timeout: 30_000 },
-      );
-      const run = RunReply.parse(reply.json());
       expect(run).toMatchObject({ status: "completed", agentVersion: 1 });
       expect(run.output?.length).toBeGreaterThan(0);
-      await nc.close();
+      const refused = JSON.parse(
+        await plainRequest(address, "patinox.agents.support.run", "{oops"),
+      );
+      expect(refused).toMatchObject({
+        v: 1,
+        error: { code: "malformed_message", retryable: false },
+      });
     }
 
     // kill -9 one service: it is restarted with a new process; the others keep theirs.
