@@ -119,4 +119,26 @@ describe("deadlines, cancellation and load", () => {
     // The second run reached the model only after the first had its answer.
     expect(seenWhenSecondArrived).toEqual(["answered"]);
   });
+
+  it("ends a run still in flight at the shutdown deadline with unavailable (retryable)", async () => {
+    await using model = await ModelServer.start({ script: [ModelStep.hang()] });
+    const execute = await ExecuteHarness.start({
+      nats,
+      modelBaseURL: model.baseURL,
+      env: { PATINOX_SHUTDOWN_DEADLINE_MS: "300" },
+    });
+    await execute.apply(agentDefinition("slow"));
+    const answer = execute.run("slow", { input: "take your time", runId: "r-shutdown" });
+    await expect.poll(() => model.chatRequests.length).toBe(1);
+
+    const stopping = execute[Symbol.asyncDispose]();
+    const reply = await answer;
+    await stopping;
+
+    expect(reply).toMatchObject({
+      runId: "r-shutdown",
+      status: "failed",
+      error: { code: "unavailable", retryable: true },
+    });
+  });
 });

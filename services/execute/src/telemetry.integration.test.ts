@@ -244,4 +244,44 @@ describe("run telemetry", () => {
       events.find((e) => e.type === "validator.verdict" && e.verdict === "reject"),
     ).toMatchObject({ stage: "input", validator: "deny_patterns" });
   });
+
+  it("records a tool that times out and one nothing serves as tool_failure events", async () => {
+    await using model = await ModelServer.start({
+      script: [
+        ModelStep.toolCalls([
+          { name: "slow_tool", arguments: {} },
+          { name: "missing_tool", arguments: {} },
+        ]),
+        ModelStep.text("Both tools failed."),
+      ],
+    });
+    await using execute = await ExecuteHarness.start({ nats, modelBaseURL: model.baseURL });
+    const sub = execute.nc.subscribe(`${execute.prefix}.tools.slow_tool`, {
+      callback: () => undefined, // never answers
+    });
+    const tool = (name: string) => ({
+      name,
+      description: `The ${name}.`,
+      parameters: { type: "object" as const, properties: {} },
+      timeoutMs: 200,
+      retries: 0,
+    });
+    await execute.apply(
+      agentDefinition("tooling", { tools: [tool("slow_tool"), tool("missing_tool")] }),
+    );
+
+    const reply = await execute.run("tooling", { input: "go", runId: "r-tools" });
+    sub.unsubscribe();
+    expect(reply).toMatchObject({ status: "completed", output: "Both tools failed." });
+
+    const { events } = await telemetryOf(
+      execute,
+      (all) => all.filter((e) => e.type === "tool.call").length === 2,
+    );
+    const calls = events.flatMap((e) => (e.type === "tool.call" ? [e] : []));
+    expect(calls.map((c) => [c.tool, c.status, c.errorCode]).sort()).toEqual([
+      ["missing_tool", "error", "tool_failure"],
+      ["slow_tool", "timeout", "tool_failure"],
+    ]);
+  });
 });
