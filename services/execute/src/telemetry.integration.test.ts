@@ -1,4 +1,5 @@
 import { type JsMsg, jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import {
@@ -6,7 +7,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { streamNames, TelemetryEvent } from "@patinox/contracts";
+import { KnowledgeKeys, streamNames, TelemetryEvent } from "@patinox/contracts";
 import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentDefinition, ExecuteHarness, TEST_API_KEY } from "./test-support/execute-harness.ts";
@@ -283,5 +284,29 @@ describe("run telemetry", () => {
       ["missing_tool", "error", "tool_failure"],
       ["slow_tool", "timeout", "tool_failure"],
     ]);
+  });
+
+  it("reports a definition that fails validation in the bucket as a definition.invalid event", async () => {
+    await using model = await ModelServer.start({ script: [ModelStep.text("Fine.")] });
+    await using execute = await ExecuteHarness.start({ nats, modelBaseURL: model.baseURL });
+    await execute.apply(agentDefinition("kept"));
+    expect((await execute.run("kept", { input: "hi" })).agentVersion).toBe(1);
+
+    const kv = await new Kvm(execute.nc).open(execute.prefix);
+    await kv.put(
+      KnowledgeKeys.agentConfig("kept"),
+      JSON.stringify({ v: 1, version: 2, definition: { name: "kept" } }),
+    );
+
+    const { events } = await telemetryOf(execute, (all) =>
+      all.some((e) => e.type === "definition.invalid"),
+    );
+    const invalid = events.find((e) => e.type === "definition.invalid");
+    expect(invalid).toMatchObject({
+      agent: "kept",
+      key: "agents.kept.config",
+      keptVersion: 1,
+    });
+    expect(invalid?.type === "definition.invalid" && invalid.issues.length).toBeGreaterThan(0);
   });
 });
