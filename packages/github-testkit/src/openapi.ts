@@ -140,9 +140,17 @@ export class GitHubDescription {
       this.#validators.set(pointer, validator);
     }
     if (validator(value)) return [];
-    return (validator.errors ?? []).map(
-      (e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`,
+    // GitHub's description has `oneOf`s whose branches overlap (a body that fits `basic-error`
+    // fits `repository-rule-violation-error` too); matching more than one branch is read as
+    // valid, as GitHub's own answers would otherwise break their description.
+    const errors = (validator.errors ?? []).filter(
+      (e) =>
+        !(
+          e.keyword === "oneOf" &&
+          Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas)
+        ),
     );
+    return errors.map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
   }
 
   /** Follows a local `$ref` (`#/components/schemas/x`) to what it points at. */
