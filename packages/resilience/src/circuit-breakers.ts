@@ -41,6 +41,11 @@ export interface CircuitBreakersOptions {
   readonly instanceId?: string;
   /** Told of each transition this instance made (wired to telemetry). Must not throw. */
   readonly onStateChange?: (transition: BreakerTransition) => void;
+  /**
+   * Told when this instance's view of a breaker changes state, whoever made the change (its
+   * own write or another replica's, seen by the watch). Must not throw.
+   */
+  readonly onObserved?: (record: BreakerRecord) => void;
   /** Told when the shared record could not be read or written; the call goes on regardless. */
   readonly onError?: (error: unknown, key: string) => void;
 }
@@ -94,6 +99,7 @@ export class CircuitBreakers {
   readonly #owner: string;
   readonly #onStateChange: ((transition: BreakerTransition) => void) | undefined;
   readonly #onError: ((error: unknown, key: string) => void) | undefined;
+  readonly #onObserved: ((record: BreakerRecord) => void) | undefined;
   readonly #known = new Map<string, Known>();
   readonly #windows = new Map<string, RollingWindow>();
 
@@ -104,6 +110,7 @@ export class CircuitBreakers {
     this.#owner = options.instanceId ?? randomUUID();
     this.#onStateChange = options.onStateChange;
     this.#onError = options.onError;
+    this.#onObserved = options.onObserved;
   }
 
   /** The policy in force. */
@@ -242,6 +249,13 @@ export class CircuitBreakers {
     const before = this.#known.get(key);
     if (before !== undefined && before.revision >= known.revision) return;
     this.#known.set(key, known);
+    if (known.record.state !== (before?.record.state ?? "closed")) {
+      try {
+        this.#onObserved?.(known.record);
+      } catch (error) {
+        this.#onError?.(error, key);
+      }
+    }
     // A breaker that closes starts counting afresh: the failures that opened it are history.
     if (known.record.state === "closed" && before?.record.state !== "closed") {
       this.#windows.get(key)?.reset();

@@ -38,6 +38,8 @@ interface HourAccount {
   writing: number;
   flushing: Promise<void> | undefined;
   reading: Promise<void> | undefined;
+  /** Writes completed, to tell whether a read may already include a write counted in `writing`. */
+  writes: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export class SharedTokenBudget {
         writing: 0,
         flushing: undefined,
         reading: undefined,
+        writes: 0,
       };
       this.#accounts.set(key, account);
     }
@@ -135,13 +138,19 @@ export class SharedTokenBudget {
     account.reading ??= (async () => {
       try {
         const readAt = this.#now();
+        const writes = account.writes;
+        const quiet = account.flushing === undefined;
         const entry = await this.#knowledge.get(
           keyOf(account.agent, account.hourStartMs),
           BudgetRecord,
         );
-        // A write of ours that finished meanwhile may know a larger total: keep the larger.
-        account.shared = Math.max(account.shared, entry?.value.tokens ?? 0);
-        account.readAtMs = readAt;
+        // A read that overlapped a write of ours may or may not include it (counted in
+        // `writing` meanwhile): not used, so it is never counted twice. The write, when it
+        // lands, brings the newer total anyway.
+        if (quiet && account.flushing === undefined && account.writes === writes) {
+          account.shared = Math.max(account.shared, entry?.value.tokens ?? 0);
+          account.readAtMs = readAt;
+        }
       } finally {
         account.reading = undefined;
       }
@@ -168,6 +177,7 @@ export class SharedTokenBudget {
               updatedAtMs: this.#now(),
             }),
           );
+          account.writes++;
           if (entry !== undefined) {
             account.shared = entry.value.tokens;
             account.readAtMs = this.#now();

@@ -59,6 +59,8 @@ export class RunGuards {
         logger.warn({ ...transition }, "circuit breaker changed state");
         options.onBreakerStateChange?.(transition);
       },
+      onObserved: ({ provider, model, state }) =>
+        logger.debug({ provider, model, state }, "circuit breaker state seen"),
       onError: (err, key) =>
         logger.warn({ err, key }, "circuit breaker record not read or written"),
     });
