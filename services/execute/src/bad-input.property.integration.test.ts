@@ -1,4 +1,5 @@
-import { ErrorReply, RunReply } from "@patinox/contracts";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { ErrorReply, JobRequest, parseMessage, RunReply, streamNames } from "@patinox/contracts";
 import { ModelServer, NatsServer, simulatedModel } from "@patinox/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,6 +78,29 @@ describe("anything published on the run subject", () => {
       ),
       { numRuns: 200, seed: 20261124 },
     );
+    expect((await harness.run("echo", { v: 1, input: "still there?" })).status).toBe("completed");
+  });
+
+  it("random bytes and JSON on the jobs and cancel subjects are dead-lettered or ignored, never crash", async () => {
+    const js = jetstream(harness.nc);
+    const names = streamNames(harness.prefix);
+    const payloads = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 512 }),
+        fc.jsonValue().map((v) => new TextEncoder().encode(JSON.stringify(v))),
+      ),
+      { numRuns: 60, seed: 20261124 },
+    );
+    const unparsable = payloads.filter((p) => !parseMessage(JobRequest, p).ok).length;
+    for (const payload of payloads) {
+      await js.publish(`${harness.prefix}.jobs.echo`, payload);
+      harness.nc.publish(`${harness.prefix}.runs.some-run.cancel`, payload);
+    }
+    const jsm = await jetstreamManager(harness.nc);
+    await expect
+      .poll(async () => (await jsm.streams.info(names.jobs)).state.messages, { timeout: 30_000 })
+      .toBe(0);
+    expect((await jsm.streams.info(names.deadLetters)).state.messages).toBe(unparsable);
     expect((await harness.run("echo", { v: 1, input: "still there?" })).status).toBe("completed");
   });
 });

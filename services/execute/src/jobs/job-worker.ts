@@ -3,9 +3,9 @@ import {
   type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
-  type JetStreamClient,
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
@@ -29,7 +29,11 @@ import type { DeadLetterSink } from "@patinox/streams";
 import type { RunOrigin } from "../agent-runner.ts";
 
 /** Runs one job's request; the endpoint's runner. */
-export type JobRunner = (agent: string, request: JobRequest, origin: RunOrigin) => Promise<RunReply>;
+export type JobRunner = (
+  agent: string,
+  request: JobRequest,
+  origin: RunOrigin,
+) => Promise<RunReply>;
 
 /** Options of {@link JobWorker}. */
 export interface JobWorkerOptions {
@@ -103,7 +107,9 @@ export class JobWorker {
         description: config.description,
       });
     } catch (error) {
-      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) {
+      if (
+        !(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
+      ) {
         throw error;
       }
       await jsm.consumers.add(jobsStream, config);
@@ -156,7 +162,10 @@ export class JobWorker {
       msg.ack();
       return;
     }
-    const heartbeat = setInterval(() => msg.working(), Math.max(1_000, this.#options.ackWaitMs / 3));
+    const heartbeat = setInterval(
+      () => msg.working(),
+      Math.max(1_000, this.#options.ackWaitMs / 3),
+    );
     let result: JobResult;
     try {
       const reply = await this.#options.run(agent, request, {
@@ -195,7 +204,10 @@ export class JobWorker {
       // A core publish reaches callers waiting now; the stream drops it as a duplicate or keeps
       // it as the subject's one message, so the stored result stays the same either way.
       nc.publish(subject, stored.data, { headers });
-      this.#options.logger.info({ runId }, "job redelivered after its run finished: result republished");
+      this.#options.logger.info(
+        { runId },
+        "job redelivered after its run finished: result republished",
+      );
       return true;
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) {
@@ -232,8 +244,12 @@ export class JobWorker {
     if (runId !== undefined && !(await this.#republishStored(runId))) {
       await this.#store(refusedResult(undefined, runId, error));
     }
-    msg.term(error.code);
-    logger.warn({ subject: msg.subject, code: error.code, reason: error.message }, "job dead-lettered");
+    // No reason argument: nats-server 2.9 does not parse "+TERM <reason>" and ignores the ack.
+    msg.term();
+    logger.warn(
+      { subject: msg.subject, code: error.code, reason: error.message },
+      "job dead-lettered",
+    );
   }
 }
 
