@@ -19,6 +19,25 @@ describe("twoProportionZTest", () => {
     expect(Math.abs(test.pValue - p) / p).toBeLessThan(1e-9);
   });
 
+  // scipy: `chi2_contingency(…, correction=True)`, Yates' correction.
+  it.each([
+    [30, 200, 10, 200, 3.1666666666666665, 0.0007709847844699757],
+    [45, 500, 30, 520, 1.85628168255297, 0.03170670929635801],
+    [12, 80, 3, 900, 9.76488142429154, 7.964912220340266e-23],
+    [13, 240, 24, 1200, 2.8304151681475407, 0.0023243818648171883],
+  ] as const)(
+    "with continuity correction, %d/%d against %d/%d matches scipy",
+    (x1, n1, x2, n2, z, p) => {
+      const test = twoProportionZTest(
+        { successes: x1, trials: n1 },
+        { successes: x2, trials: n2 },
+        { continuityCorrection: true },
+      );
+      expect(test.z).toBeCloseTo(z, 10);
+      expect(Math.abs(test.pValue - p) / p).toBeLessThan(1e-9);
+    },
+  );
+
   it("is one-sided: a lower first proportion has a p-value above one half", () => {
     const test = twoProportionZTest({ successes: 10, trials: 200 }, { successes: 30, trials: 200 });
     expect(test.z).toBeCloseTo(-3.3333333333333335, 10);

@@ -23,15 +23,26 @@ export interface TwoProportionTest {
   readonly pValue: number;
 }
 
+/** Options of {@link twoProportionZTest}. */
+export interface TwoProportionOptions {
+  /**
+   * Yates' continuity correction: |p1 − p2| shrinks by ½(1/n1 + 1/n2) (not below 0). It keeps
+   * the one-sided p-value honest when the expected counts are small, where the normal
+   * approximation underestimates the binomial's upper tail. @default false
+   */
+  readonly continuityCorrection?: boolean;
+}
+
 /**
- * The two-proportion z-test with pooled variance (no continuity correction), one-sided for
- * the alternative that the first group's proportion is greater: the test R's
- * `prop.test(correct = FALSE, alternative = "greater")` performs (its χ² is z²).
+ * The two-proportion z-test with pooled variance, one-sided for the alternative that the
+ * first group's proportion is greater: the test R's `prop.test(alternative = "greater")`
+ * performs (its χ² is z²), without Yates' correction unless asked.
  * @throws StatisticsArgumentError for invalid counts.
  */
 export function twoProportionZTest(
   first: ProportionSample,
   second: ProportionSample,
+  options: TwoProportionOptions = {},
 ): TwoProportionTest {
   checkCounts(first.successes, first.trials);
   checkCounts(second.successes, second.trials);
@@ -40,6 +51,10 @@ export function twoProportionZTest(
   const pooled = (first.successes + second.successes) / (first.trials + second.trials);
   const variance = pooled * (1 - pooled) * (1 / first.trials + 1 / second.trials);
   // Both groups identical at 0 or 1: no evidence either way.
-  const z = variance === 0 ? 0 : (p1 - p2) / Math.sqrt(variance);
+  const correction = options.continuityCorrection
+    ? 0.5 * (1 / first.trials + 1 / second.trials)
+    : 0;
+  const shrunk = Math.sign(p1 - p2) * Math.max(0, Math.abs(p1 - p2) - correction);
+  const z = variance === 0 ? 0 : shrunk / Math.sqrt(variance);
   return { p1, p2, difference: p1 - p2, pooled, z, pValue: normalSf(z) };
 }
