@@ -30,11 +30,20 @@ export interface UserPermissions {
   readonly allowResponses: boolean;
 }
 
-/** A Patinox NATS user: one per service, plus publishers (clients that run agents). */
-export type NatsRole = PatinoxServiceName | "publisher";
+/**
+ * A Patinox NATS user: one per service, publishers (clients that run agents), operators (the
+ * `patinox` CLI: apply agent definitions, read the knowledge, ask for status) and the setup
+ * Job that creates the bucket and streams.
+ */
+export type NatsRole = PatinoxServiceName | "publisher" | "operator" | "setup";
 
 /** Every role, in the order the configuration lists them. */
-export const NATS_ROLES: readonly NatsRole[] = [...PATINOX_SERVICES, "publisher"];
+export const NATS_ROLES: readonly NatsRole[] = [
+  ...PATINOX_SERVICES,
+  "publisher",
+  "operator",
+  "setup",
+];
 
 /**
  * The inbox prefix a publisher must connect with (`inboxPrefix` in nats.js, `--inbox-prefix`
@@ -44,7 +53,7 @@ export const NATS_ROLES: readonly NatsRole[] = [...PATINOX_SERVICES, "publisher"
 export const PUBLISHER_INBOX_PREFIX = "_INBOX_publisher";
 
 /** Knowledge key patterns each service may write (`$KV.<bucket>.<key>`); nothing else. */
-const KNOWLEDGE_WRITES: Record<PatinoxServiceName, readonly string[]> = {
+export const KNOWLEDGE_WRITES: Record<PatinoxServiceName, readonly string[]> = {
   // Shared breakers, rate limits and budgets of the runs it executes.
   execute: ["breakers.>", "ratelimits.>", "budgets.>", KnowledgeKeys.leasesOf("execute")],
   monitor: [KnowledgeKeys.allMetrics, KnowledgeKeys.leasesOf("monitor")],
@@ -58,7 +67,7 @@ const KNOWLEDGE_WRITES: Record<PatinoxServiceName, readonly string[]> = {
 };
 
 /** Every top-level knowledge key family, for the explicit denies that document intent. */
-const KNOWLEDGE_FAMILIES = [
+export const KNOWLEDGE_FAMILIES = [
   KnowledgeKeys.allAgentConfigs,
   KnowledgeKeys.allMetrics,
   KnowledgeKeys.allFindings,
@@ -71,7 +80,7 @@ const KNOWLEDGE_FAMILIES = [
 ] as const;
 
 /** Streams (by field of `streamNames`) each service writes into and may create or update. */
-const STREAM_WRITES: Record<
+export const STREAM_WRITES: Record<
   PatinoxServiceName,
   ReadonlyArray<keyof ReturnType<typeof streamNames>>
 > = {
@@ -82,7 +91,7 @@ const STREAM_WRITES: Record<
 };
 
 /** The durable consumers each service reads through: stream field and consumer name. */
-const CONSUMERS: Record<
+export const CONSUMERS: Record<
   PatinoxServiceName,
   ReadonlyArray<{ stream: keyof ReturnType<typeof streamNames>; durable: string }>
 > = {
@@ -229,12 +238,94 @@ export function publisherPermissions(
 
 /** The permissions of a role. */
 export function rolePermissions(role: NatsRole, installation?: NatsInstallation): UserPermissions {
-  return role === "publisher"
-    ? publisherPermissions(installation)
-    : servicePermissions(role, installation);
+  if (role === "publisher") return publisherPermissions(installation);
+  if (role === "setup") return setupPermissions(installation);
+  if (role === "operator") return operatorPermissions(installation);
+  return servicePermissions(role, installation);
 }
 
 /** The environment variable the server reads a role's public nkey from. */
 export function nkeyVariable(role: NatsRole): string {
   return `PATINOX_${role.toUpperCase()}_NKEY`;
+}
+
+/** The setup user of the prod Job: creates and updates the bucket and streams, nothing else. */
+export function setupPermissions(
+  installation: NatsInstallation = DEFAULT_INSTALLATION,
+): UserPermissions {
+  const streams = streamNames(installation.prefix);
+  return {
+    publish: {
+      allow: [
+        "$JS.API.INFO",
+        ...[`KV_${installation.bucket}`, ...Object.values(streams)].flatMap((stream) => [
+          `$JS.API.STREAM.INFO.${stream}`,
+          `$JS.API.STREAM.CREATE.${stream}`,
+          `$JS.API.STREAM.UPDATE.${stream}`,
+        ]),
+      ],
+      deny: ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>"],
+    },
+    subscribe: { allow: ["_INBOX.>"], deny: [] },
+    allowResponses: false,
+  };
+}
+
+/**
+ * An operator (the `patinox` CLI): applies agent definitions (the one knowledge key family it
+ * writes), reads everything in the bucket, events and dead letters, asks services for their
+ * status and `$SRV` discovery, and may run agents. It creates, deletes or purges no stream.
+ */
+export function operatorPermissions(
+  installation: NatsInstallation = DEFAULT_INSTALLATION,
+): UserPermissions {
+  const subjects = createSubjects(installation.prefix);
+  const streams = streamNames(installation.prefix);
+  const kvStream = `KV_${installation.bucket}`;
+  const readOnly = (stream: string) => [
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    ...orderedConsumerApi(stream),
+  ];
+  return {
+    publish: {
+      allow: [
+        "$JS.API.INFO",
+        "$JS.API.STREAM.NAMES",
+        "$JS.API.STREAM.LIST",
+        ...readOnly(kvStream),
+        ...readOnly(streams.events),
+        ...readOnly(streams.deadLetters),
+        `$KV.${installation.bucket}.${KnowledgeKeys.allAgentConfigs}`,
+        `${subjects.prefix}.svc.*.status`,
+        "$SRV.>",
+        subjects.agentRunAll,
+        subjects.runCancelAll,
+      ],
+      deny: ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>"],
+    },
+    subscribe: { allow: ["_INBOX.>"], deny: [] },
+    allowResponses: false,
+  };
+}
+
+/** Whether a NATS subject matches a pattern with `*` (one token) and `>` (the rest). */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return s.length > i;
+    if (i >= s.length || (p[i] !== "*" && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
+/** What nats-server decides for a publish or subscribe: allowed by a rule and denied by none. */
+export function isAllowed(rules: SubjectRules, subject: string): boolean {
+  return (
+    rules.allow.some((pattern) => subjectMatches(pattern, subject)) &&
+    !rules.deny.some((pattern) => subjectMatches(pattern, subject))
+  );
 }
