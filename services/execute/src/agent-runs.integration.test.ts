@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentDefinition, ExecuteHarness, TEST_API_KEY } from "./test-support/execute-harness.ts";
+import {
+  agentDefinition,
+  ExecuteHarness,
+  lookupOrder,
+  TEST_API_KEY,
+} from "./test-support/execute-harness.ts";
 
 let nats: NatsServer;
 beforeAll(async () => {
@@ -10,19 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await nats?.[Symbol.asyncDispose]();
 });
-
-const orderParameters = {
-  type: "object" as const,
-  properties: { orderId: { type: "string", minLength: 1 } },
-  required: ["orderId"],
-  additionalProperties: false,
-};
-
-const lookupOrder = {
-  name: "lookup_order",
-  description: "Look up an order by its id.",
-  parameters: orderParameters,
-};
 
 /** The messages the model server received in chat request `index`. */
 function messagesOf(model: ModelServer, index: number) {

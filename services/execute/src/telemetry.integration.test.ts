@@ -10,7 +10,12 @@ import {
 import { KnowledgeKeys, streamNames, TelemetryEvent } from "@patinox/contracts";
 import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentDefinition, ExecuteHarness, TEST_API_KEY } from "./test-support/execute-harness.ts";
+import {
+  agentDefinition,
+  ExecuteHarness,
+  lookupOrder,
+  TEST_API_KEY,
+} from "./test-support/execute-harness.ts";
 
 let nats: NatsServer;
 const spans = new InMemorySpanExporter();
@@ -27,17 +32,6 @@ afterAll(async () => {
   trace.disable();
   await nats?.[Symbol.asyncDispose]();
 });
-
-const lookupOrder = {
-  name: "lookup_order",
-  description: "Look up an order by its id.",
-  parameters: {
-    type: "object" as const,
-    properties: { orderId: { type: "string", minLength: 1 } },
-    required: ["orderId"],
-    additionalProperties: false,
-  },
-};
 
 /** Every telemetry event of `prefix` once `done` holds for them (polling the stream). */
 async function telemetryOf(

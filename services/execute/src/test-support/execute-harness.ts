@@ -192,3 +192,15 @@ export function agentDefinition(
     ...overrides,
   };
 }
+
+/** A tool every test agent can use: look an order up by its id (the model-facing definition). */
+export const lookupOrder = {
+  name: "lookup_order",
+  description: "Look up an order by its id.",
+  parameters: {
+    type: "object" as const,
+    properties: { orderId: { type: "string", minLength: 1 } },
+    required: ["orderId"],
+    additionalProperties: false,
+  },
+};
