@@ -38,7 +38,7 @@ export type {
   RateDecision,
   SharedRateLimiterOptions,
 } from "./shared-rate-limiter.ts";
-export { DEFAULT_LEASE_POLICY, SharedRateLimiter } from "./shared-rate-limiter.ts";
+export { DEFAULT_LEASE_POLICY, leaseSize, SharedRateLimiter } from "./shared-rate-limiter.ts";
 export type { BucketLevel, BucketRate, TakeResult } from "./token-bucket.ts";
 export {
   fullBucket,

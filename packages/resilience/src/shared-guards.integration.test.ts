@@ -72,23 +72,33 @@ describe("rate limits shared by two replicas", () => {
     const limiter = new SharedRateLimiter({
       knowledge,
       now: clock.now,
-      lease: { maxTokens: 5, ttlMs: 1_000 },
+      lease: { maxTokens: 5, ttlMs: 10_000 },
     });
-    const rate = { requestsPerMinute: 1, burst: 50 };
+    const rate = { requestsPerMinute: 60, burst: 1_000 }; // 10 a lease's lifetime; capped at 5
     const key = KnowledgeKeys.callerRateLimit("support", "user@example.com");
+    // A bucket that has been drawn down to 20 tokens.
+    await knowledge.put(key, RateBucketRecord, {
+      v: 1,
+      tokens: 20,
+      updatedAtMs: clock.now(),
+      requestsPerMinute: 60,
+      burst: 1_000,
+    });
 
     expect(await limiter.take(key, rate)).toEqual({ admitted: true });
-    expect((await knowledge.get(key, RateBucketRecord))?.value.tokens).toBe(45);
+    expect((await knowledge.get(key, RateBucketRecord))?.value.tokens).toBe(15);
     const revision = (await knowledge.get(key, RateBucketRecord))?.revision;
     for (let i = 0; i < 4; i++) expect((await limiter.take(key, rate)).admitted).toBe(true);
     // Five requests, one write.
     expect((await knowledge.get(key, RateBucketRecord))?.revision).toBe(revision);
+    expect(limiter.leased().get(key)).toBe(0);
 
-    expect((await limiter.take(key, rate)).admitted).toBe(true); // a second lease: 40 left
-    clock.advance(1_001); // the lease lapses with 4 unused
-    expect((await limiter.take(key, rate)).admitted).toBe(true); // 40 + 4 back − 5
+    expect((await limiter.take(key, rate)).admitted).toBe(true); // a second lease: 10 left
+    expect(limiter.leased().get(key)).toBe(4);
+    clock.advance(10_001); // the lease lapses with 4 unused; the bucket refilled 10.001
+    expect((await limiter.take(key, rate)).admitted).toBe(true); // 10 + 10.001 + 4 back − 5
     const tokens = (await knowledge.get(key, RateBucketRecord))?.value.tokens ?? 0;
-    expect(tokens).toBeCloseTo(39 + 1_001 / 60_000, 6);
+    expect(tokens).toBeCloseTo(19.001, 6);
   });
 
   it("refuses with the time until the next token, without asking the bucket again meanwhile", async () => {

@@ -12,17 +12,25 @@ import {
 
 /** How replicas lease tokens from a shared bucket. */
 export interface LeasePolicy {
-  /**
-   * Most tokens one lease takes. A lease is also at most a tenth of the bucket's burst (at
-   * least 1), so small buckets are shared token by token. @default 5
-   */
+  /** Most tokens one lease takes, whatever the bucket. @default 1000 */
   readonly maxTokens: number;
   /** How long a lease's tokens may be used; what is left is given back with the next lease. @default 1000 */
   readonly ttlMs: number;
 }
 
 /** The defaults of {@link LeasePolicy}. */
-export const DEFAULT_LEASE_POLICY: LeasePolicy = Object.freeze({ maxTokens: 5, ttlMs: 1_000 });
+export const DEFAULT_LEASE_POLICY: LeasePolicy = Object.freeze({ maxTokens: 1_000, ttlMs: 1_000 });
+
+/**
+ * Tokens one lease takes: what the bucket refills in `ttlMs`, at most a tenth of its burst and
+ * at most `maxTokens`, at least 1. A slow or small bucket is thus shared token by token (exact),
+ * and a fast one costs one compare-and-set per `ttlMs` of traffic rather than per request,
+ * while no replica holds more than about `ttlMs` of the rate.
+ */
+export function leaseSize(rate: BucketRate, policy: LeasePolicy): number {
+  const perTtl = Math.floor((rate.requestsPerMinute * policy.ttlMs) / 60_000);
+  return Math.max(1, Math.min(policy.maxTokens, Math.floor(rate.burst / 10), perTtl));
+}
 
 /** Options of {@link SharedRateLimiter}. */
 export interface SharedRateLimiterOptions {
@@ -56,9 +64,9 @@ const SWEEP_ABOVE = 1_000;
  *
  * The limit holds across replicas: every admitted request spent a token taken from the shared
  * bucket. Over any interval T, at most `burst + rate·T + R·lease` requests are admitted by R
- * replicas (the last term: tokens leased just before the interval; a lease is at most
- * `min(maxTokens, burst/10)`). Unused leased tokens go back only when the same instance
- * leases again; an instance that goes quiet loses at most one lease.
+ * replicas (the last term: tokens leased just before the interval; see {@link leaseSize}).
+ * Unused leased tokens go back only when the same instance leases again; an instance that goes
+ * quiet holds at most one lease out of circulation.
  */
 export class SharedRateLimiter {
   readonly #knowledge: Knowledge;
@@ -120,7 +128,7 @@ export class SharedRateLimiter {
     // The old lease's rest goes back with this write, or is lost if the write fails: never twice.
     this.#leases.delete(key);
     const giveBack = old !== undefined && old.tokens > 0 ? old.tokens : 0;
-    const wanted = Math.max(1, Math.min(this.#lease.maxTokens, Math.floor(rate.burst / 10)));
+    const wanted = leaseSize(rate, this.#lease);
     let granted = 0;
     let retryAfterMs = 0;
     const now = this.#now();

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { leaseSize } from "./shared-rate-limiter.ts";
 import { fullBucket, msUntilToken, refill, returnTokens, takeTokens } from "./token-bucket.ts";
 
 const rate = { requestsPerMinute: 60, burst: 10 }; // one token a second
@@ -67,5 +68,17 @@ describe("token bucket", () => {
         },
       ),
     );
+  });
+});
+
+describe("lease size", () => {
+  const policy = { maxTokens: 1_000, ttlMs: 1_000 };
+
+  it("is what the bucket refills in a lease's lifetime, at most a tenth of the burst, at least 1", () => {
+    expect(leaseSize({ requestsPerMinute: 600, burst: 60 }, policy)).toBe(6);
+    expect(leaseSize({ requestsPerMinute: 600, burst: 1_000 }, policy)).toBe(10);
+    expect(leaseSize({ requestsPerMinute: 1, burst: 50 }, policy)).toBe(1);
+    expect(leaseSize({ requestsPerMinute: 1_000_000, burst: 1_000_000 }, policy)).toBe(1_000);
+    expect(leaseSize({ requestsPerMinute: 6_000, burst: 5 }, policy)).toBe(1);
   });
 });

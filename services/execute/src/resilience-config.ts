@@ -35,7 +35,7 @@ const RetrySettings = z
 /** `PATINOX_RATE_LEASE`: how many tokens a replica leases from a shared bucket, for how long. */
 const LeaseSettings = z
   .strictObject({
-    maxTokens: z.int().min(1).max(1_000).default(DEFAULT_LEASE_POLICY.maxTokens),
+    maxTokens: z.int().min(1).max(1_000_000).default(DEFAULT_LEASE_POLICY.maxTokens),
     ttlMs: positiveMs(60_000).default(DEFAULT_LEASE_POLICY.ttlMs),
   })
   .transform((settings): LeasePolicy => Object.freeze(settings));
@@ -59,7 +59,7 @@ export const resilienceConfigShape = {
   /** Leases of shared rate-limit tokens: `{ maxTokens, ttlMs }`. */
   PATINOX_RATE_LEASE: jsonEnv(
     LeaseSettings,
-    'a lease policy, e.g. {"maxTokens":5,"ttlMs":1000}',
+    'a lease policy, e.g. {"maxTokens":1000,"ttlMs":1000}',
   ).default(DEFAULT_LEASE_POLICY),
   /** How old a replica's view of an hour's token total may be before a check reads it again. @default 1000 */
   PATINOX_BUDGET_REFRESH_MS: env.int(0, 60_000).default(1_000),

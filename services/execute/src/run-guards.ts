@@ -82,25 +82,26 @@ export class RunGuards {
    * @throws PatinoxError `budget_exhausted` or `rate_limited`, each with `retryAfterMs`
    */
   async admit(agent: string, limits: LimitsConfig, callerId: string | undefined): Promise<void> {
-    if (limits.tokenBudgetPerHour !== undefined) {
-      await this.#budget.check(agent, limits.tokenBudgetPerHour);
-    }
-    if (limits.callerRateLimit !== undefined && callerId !== undefined) {
-      const key = KnowledgeKeys.callerRateLimit(agent, callerId);
-      await this.#take(
-        key,
-        limits.callerRateLimit,
-        `caller ${JSON.stringify(callerId)} of agent ${agent}`,
-        {
-          agent,
-          scope: "caller",
-        },
+    try {
+      if (limits.tokenBudgetPerHour !== undefined) {
+        await this.#budget.check(agent, limits.tokenBudgetPerHour);
+      }
+      if (limits.callerRateLimit !== undefined && callerId !== undefined) {
+        const key = KnowledgeKeys.callerRateLimit(agent, callerId);
+        const who = `caller ${JSON.stringify(callerId)} of agent ${agent}`;
+        await this.#take(key, limits.callerRateLimit, who, { agent, scope: "caller" });
+      }
+      const key = KnowledgeKeys.agentRateLimit(agent);
+      await this.#take(key, limits.rateLimit, `agent ${agent}`, { agent, scope: "agent" });
+    } catch (error) {
+      if (error instanceof PatinoxError) throw error;
+      // The bucket could not be reached: the limits cannot be checked, so nothing runs.
+      throw new PatinoxError(
+        "unavailable",
+        `the knowledge bucket could not be reached to check agent ${agent}'s limits`,
+        { cause: error, details: { agent } },
       );
     }
-    await this.#take(KnowledgeKeys.agentRateLimit(agent), limits.rateLimit, `agent ${agent}`, {
-      agent,
-      scope: "agent",
-    });
   }
 
   /**
