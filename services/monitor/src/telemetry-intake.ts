@@ -94,7 +94,10 @@ export class TelemetryIntake {
             logger.info({ epoch: lease.epoch }, "telemetry intake leading");
           this.#role = "leader";
           await this.#lead(signal);
-          if (!signal.aborted) logger.warn("telemetry intake lease lost; standing by");
+          if (!signal.aborted) {
+            logger.warn("telemetry intake lease lost; standing by");
+            this.#role = "standby";
+          }
         } else {
           if (this.#role !== "standby") logger.info("telemetry intake standing by");
           this.#role = "standby";
@@ -113,18 +116,28 @@ export class TelemetryIntake {
     }
   }
 
-  async #lead(signal: AbortSignal): Promise<void> {
-    const { js, lease } = this.#p;
+  async #lead(outer: AbortSignal): Promise<void> {
+    const { js, lease, logger } = this.#p;
     const consumer = await js.consumers.get(this.#s.stream, this.#s.durable);
     const held = new Map<number, Held>();
-    let renewedAt = performance.now();
+    const lost = new AbortController();
+    const signal = AbortSignal.any([outer, lost.signal]);
+    // Renewed in the background: a fetch may wait up to a second, longer than a short TTL's
+    // margin.
+    const renewal = (async () => {
+      while (!signal.aborted) {
+        await sleep(this.#s.leaseTtlMs / 3, signal);
+        if (signal.aborted) return;
+        try {
+          if (!(await lease.acquire())) lost.abort();
+        } catch (error) {
+          // Not renewed: `held()` lapses on its own and no write starts without it.
+          logger.warn({ err: error }, "could not renew the intake lease");
+        }
+      }
+    })();
     try {
       while (!signal.aborted) {
-        if (performance.now() - renewedAt > this.#s.leaseTtlMs / 3) {
-          if (!(await lease.acquire())) return;
-          renewedAt = performance.now();
-        }
-        if (!lease.held()) return;
         await this.#pull(consumer, held, signal);
         if (held.size > 0 && !signal.aborted) {
           const info = await consumer.info();
@@ -133,16 +146,18 @@ export class TelemetryIntake {
           // ours now could put a newer event into a window before an older one.
           if (info.num_ack_pending > held.size) continue;
           // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
-          if (!lease.held(this.#s.leaseTtlMs / 5)) return;
+          if (!lease.held(this.#s.leaseTtlMs / 5)) continue;
           await this.#fold(held);
           held.clear();
         }
-        if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs) {
+        if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs && lease.held()) {
           this.#lastPurge = this.#now();
           await this.#p.purger.purge();
         }
       }
     } finally {
+      lost.abort();
+      await renewal;
       // Not folded: hand them back at once so the next leader need not wait for the ack wait.
       for (const { msg } of held.values()) msg.nak();
     }
@@ -158,17 +173,18 @@ export class TelemetryIntake {
     const messages = await consumer.fetch({ max_messages: room, expires: 1_000 });
     const stop = () => messages.stop();
     signal.addEventListener("abort", stop, { once: true });
+    const fetched: JsMsg[] = [];
     try {
-      for await (const msg of messages) {
-        const parsed = parseMessage(TelemetryEvent, msg.data);
-        if (!parsed.ok) {
-          await this.#deadLetter(msg, parsed.error);
-          continue;
-        }
-        held.set(msg.seq, { msg, event: parsed.value });
-      }
+      // Drained without awaiting anything else: a slow loop body would starve the fetch's
+      // heartbeat monitor.
+      for await (const msg of messages) fetched.push(msg);
     } finally {
       signal.removeEventListener("abort", stop);
+    }
+    for (const msg of fetched) {
+      const parsed = parseMessage(TelemetryEvent, msg.data);
+      if (parsed.ok) held.set(msg.seq, { msg, event: parsed.value });
+      else await this.#deadLetter(msg, parsed.error);
     }
   }
 
@@ -221,7 +237,8 @@ export class TelemetryIntake {
       ...(msgId ? { msgId } : {}),
     });
     await this.#p.deadLetters.publish(letter);
-    msg.term(error.message.slice(0, 200));
+    // No reason text: `+TERM <reason>` needs nats-server 2.10.4; 2.9 ignores it and redelivers.
+    msg.term();
     this.#p.metrics.deadLettered(error.code);
     this.#p.logger.warn(
       { seq: msg.seq, subject: msg.subject, code: error.code, reason: error.message },
