@@ -12,6 +12,11 @@ export interface BenchOptions {
   readonly slowInFlight: number;
   /** The slow model's fixed latency, in milliseconds. */
   readonly modelLatencyMs: number;
+  /**
+   * The latency of the model used to hold `slowInFlight` runs in flight with almost no traffic,
+   * for the memory figure without the garbage of a busy process, in milliseconds.
+   */
+  readonly holdMs: number;
   /** Write V8 CPU profiles of Execute and the baseline (`--cpu-prof`) into this run's folder. */
   readonly profile: boolean;
   /** Also write the figures as JSON to this file. */
@@ -23,9 +28,10 @@ export const USAGE = `pnpm bench:execute [options]   (each option also reads an 
 
   --instant-requests N     (a) requests per side, model answering at once   BENCH_INSTANT_REQUESTS  default 10000
   --instant-in-flight N    (a) requests in flight                            BENCH_INSTANT_IN_FLIGHT default 64
-  --slow-requests N        (b) requests per side, slow model                 BENCH_SLOW_REQUESTS     default 20000
+  --slow-requests N        (b) requests per side, slow model                 BENCH_SLOW_REQUESTS     default 10000
   --in-flight N            (b) requests in flight                            BENCH_IN_FLIGHT         default 1000
   --model-latency MS       (b) the slow model's latency                      BENCH_MODEL_LATENCY_MS  default 250
+  --hold-ms MS             memory held by in-flight runs: model latency     BENCH_HOLD_MS           default 4000
   --profile                CPU profiles (node --cpu-prof) of both servers    BENCH_PROFILE=1
   --json FILE              also write the figures as JSON                    BENCH_JSON
 `;
@@ -52,6 +58,7 @@ export function parseBenchOptions(
       "slow-requests": { type: "string" },
       "in-flight": { type: "string" },
       "model-latency": { type: "string" },
+      "hold-ms": { type: "string" },
       profile: { type: "boolean" },
       json: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -74,7 +81,7 @@ export function parseBenchOptions(
     slowRequests: positiveInt(
       "--slow-requests",
       values["slow-requests"] ?? env.BENCH_SLOW_REQUESTS,
-      20_000,
+      10_000,
     ),
     slowInFlight: positiveInt("--in-flight", values["in-flight"] ?? env.BENCH_IN_FLIGHT, 1_000),
     modelLatencyMs: positiveInt(
@@ -82,6 +89,7 @@ export function parseBenchOptions(
       values["model-latency"] ?? env.BENCH_MODEL_LATENCY_MS,
       250,
     ),
+    holdMs: positiveInt("--hold-ms", values["hold-ms"] ?? env.BENCH_HOLD_MS, 4_000),
     profile: values.profile ?? env.BENCH_PROFILE === "1",
     jsonFile: json?.trim() ? json : undefined,
   };

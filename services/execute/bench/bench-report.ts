@@ -1,14 +1,35 @@
 import type { BenchOptions } from "./bench-options.ts";
 import type { LoadResult } from "./load-protocol.ts";
+import type { MemoryReading } from "./memory-probe.ts";
+import type { ServiceLogSummary } from "./service-log.ts";
+
+/** The processes whose CPU is counted during a measured phase. */
+export type Party = "server" | "nats" | "model" | "load";
+
+/** CPU seconds each party used during a phase, and the phase's wall time. */
+export interface CpuUse {
+  readonly wallSeconds: number;
+  readonly cpu: Readonly<Record<Party, number>>;
+}
+
+/** One measured phase: what the load generator saw and what the processes spent. */
+export interface MeasuredPhase {
+  readonly load: LoadResult;
+  readonly cpu: CpuUse;
+}
 
 /** What was measured of one side (Execute or the baseline). */
 export interface SideFigures {
-  readonly instant: LoadResult;
-  readonly slow: LoadResult;
+  readonly instant: MeasuredPhase;
+  readonly slow: MeasuredPhase;
   /** Resident set size, warmed up and idle, in bytes (median of samples). */
   readonly idleRssBytes: number;
   /** Resident set size during the measured part of (b), in bytes (median of samples). */
   readonly inFlightRssBytes: number;
+  /** Memory after a full GC, warmed up and idle. */
+  readonly idleAfterGc: MemoryReading;
+  /** Memory after a full GC with `slowInFlight` runs held on the hold model. */
+  readonly heldAfterGc: MemoryReading;
 }
 
 /** Everything one run measured. */
@@ -19,6 +40,8 @@ export interface BenchFigures {
   readonly options: BenchOptions;
   readonly baseline: SideFigures;
   readonly execute: SideFigures;
+  /** Execute's log: a `run finished` line for every request, and any warning or error. */
+  readonly executeLog: ServiceLogSummary & { readonly requestsSent: number };
 }
 
 /** The goals of the Execute issue. */
@@ -27,7 +50,7 @@ export const GOALS = {
   instantRatio: 0.9,
   /** (b) Execute's throughput over Little's-law ideal, at least. */
   slowIdealRatio: 0.95,
-  /** (b) resident memory per in-flight run, at most, in KB of 1,000 bytes. */
+  /** Resident memory per in-flight run, at most, in KB of 1,000 bytes. */
   kbPerRun: 30,
 } as const;
 
@@ -45,18 +68,33 @@ export function littlesLawIdeal(options: BenchOptions): number {
   return options.slowInFlight / (options.modelLatencyMs / 1000);
 }
 
-/** Resident bytes each in-flight run of (b) adds over idle, in KB of 1,000 bytes. */
-export function kbPerInFlightRun(side: SideFigures, inFlight: number): number {
-  return (side.inFlightRssBytes - side.idleRssBytes) / inFlight / 1000;
+/** Bytes per in-flight run of `inFlight` runs between two readings, in KB of 1,000 bytes. */
+export function kbPerRun(idle: number, loaded: number, inFlight: number): number {
+  return (loaded - idle) / inFlight / 1000;
+}
+
+/** RSS per in-flight run while (b) runs, over idle (neither after a forced GC). */
+export function loadedKbPerRun(side: SideFigures, inFlight: number): number {
+  return kbPerRun(side.idleRssBytes, side.inFlightRssBytes, inFlight);
+}
+
+/**
+ * JavaScript heap (used, plus external memory such as buffers) per held run, both readings after
+ * a full GC: what a run in flight keeps alive. (RSS after a GC says little: V8 keeps the pages.)
+ */
+export function heldHeapKbPerRun(side: SideFigures, inFlight: number): number {
+  const total = (r: MemoryReading) => r.heapUsed + r.external;
+  return kbPerRun(total(side.idleAfterGc), total(side.heldAfterGc), inFlight);
 }
 
 /** The goals, checked. A phase with failed requests cannot meet its goal. */
 export function checkGoals(figures: BenchFigures): GoalCheck[] {
   const { execute, baseline, options } = figures;
-  const clean = (r: LoadResult) => r.failures === 0;
-  const instantRatio = execute.instant.throughput / baseline.instant.throughput;
-  const idealRatio = execute.slow.throughput / littlesLawIdeal(options);
-  const kb = kbPerInFlightRun(execute, options.slowInFlight);
+  const clean = (p: MeasuredPhase) => p.load.failures === 0;
+  const instantRatio = execute.instant.load.throughput / baseline.instant.load.throughput;
+  const idealRatio = execute.slow.load.throughput / littlesLawIdeal(options);
+  const loaded = loadedKbPerRun(execute, options.slowInFlight);
+  const held = heldHeapKbPerRun(execute, options.slowInFlight);
   return [
     {
       name: "(a) Execute / baseline, throughput",
@@ -73,10 +111,17 @@ export function checkGoals(figures: BenchFigures): GoalCheck[] {
       unit: "",
     },
     {
-      name: "(b) Execute, resident memory per in-flight run",
-      measured: kb,
+      name: "(b) Execute, RSS per in-flight run, under (b) load",
+      measured: loaded,
       goal: `<= ${GOALS.kbPerRun} KB`,
-      met: kb <= GOALS.kbPerRun,
+      met: loaded <= GOALS.kbPerRun,
+      unit: " KB",
+    },
+    {
+      name: "    heap per run held, after a full GC",
+      measured: held,
+      goal: `<= ${GOALS.kbPerRun} KB`,
+      met: held <= GOALS.kbPerRun,
       unit: " KB",
     },
   ];
@@ -84,7 +129,12 @@ export function checkGoals(figures: BenchFigures): GoalCheck[] {
 
 const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-const ms = (value: number) => value.toFixed(1);
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const SIDES = ["baseline", "execute"] as const;
+const SCENARIOS = [
+  ["(a)", "instant"],
+  ["(b)", "slow"],
+] as const;
 
 function row(cells: readonly string[], widths: readonly number[]): string {
   return cells
@@ -93,48 +143,75 @@ function row(cells: readonly string[], widths: readonly number[]): string {
     .trimEnd();
 }
 
-/** The printed report: the table, the ratios and the goals with met / MISSED. */
-export function formatReport(figures: BenchFigures): string {
-  const { options } = figures;
-  const ideal = littlesLawIdeal(options);
-  const lines: string[] = [
-    `Execute benchmark · ${figures.date} · Node ${figures.node} · ${figures.cores} cores`,
-    `(a) model answers at once: ${int.format(options.instantRequests)} requests per side, ${options.instantInFlight} in flight`,
-    `(b) model takes ${options.modelLatencyMs} ms: ${int.format(options.slowRequests)} requests per side, ${options.slowInFlight} in flight (Little's-law ideal ${int.format(ideal)} runs/s)`,
-    "",
-  ];
-  const widths = [18, 8, 9, 9, 9, 9];
-  lines.push(row(["scenario / side", "runs/s", "p50 ms", "p99 ms", "max ms", "failed"], widths));
-  for (const [label, key] of [
-    ["(a)", "instant"],
-    ["(b)", "slow"],
-  ] as const) {
-    for (const side of ["baseline", "execute"] as const) {
-      const r = figures[side][key];
+/** Server CPU milliseconds per request of a phase. */
+export function cpuMsPerRun(phase: MeasuredPhase): number {
+  return (phase.cpu.cpu.server * 1000) / phase.load.requests;
+}
+
+function throughputTable(figures: BenchFigures): string[] {
+  const widths = [14, 7, 8, 8, 8, 11, 6];
+  const lines = [row(["", "runs/s", "p50 ms", "p99 ms", "max ms", "CPU ms/run", "failed"], widths)];
+  for (const [label, key] of SCENARIOS) {
+    for (const side of SIDES) {
+      const { load } = figures[side][key];
       lines.push(
         row(
           [
             `${label} ${side}`,
-            int.format(r.throughput),
-            ms(r.p50),
-            ms(r.p99),
-            ms(r.max),
-            String(r.failures),
+            int.format(load.throughput),
+            fixed(load.p50),
+            fixed(load.p99),
+            fixed(load.max),
+            fixed(cpuMsPerRun(figures[side][key]), 2),
+            String(load.failures),
           ],
           widths,
         ),
       );
     }
   }
-  lines.push("");
-  const memoryWidths = [18, 10, 16, 18];
-  lines.push(
-    row(
-      ["memory (RSS)", "idle", `${options.slowInFlight} in flight`, "per in-flight run"],
-      memoryWidths,
-    ),
-  );
-  for (const side of ["baseline", "execute"] as const) {
+  return lines;
+}
+
+function cpuTable(figures: BenchFigures): string[] {
+  const widths = [14, 8, 8, 8, 8, 8];
+  const lines = [
+    "cores busy during each measured phase (of the machine's; the rest is other load or idle):",
+    row(["", "server", "nats", "model", "load", "total"], widths),
+  ];
+  for (const [label, key] of SCENARIOS) {
+    for (const side of SIDES) {
+      const { cpu, wallSeconds } = figures[side][key].cpu;
+      const cores = (seconds: number) => fixed(seconds / wallSeconds, 2);
+      const total = cpu.server + cpu.nats + cpu.model + cpu.load;
+      lines.push(
+        row(
+          [
+            `${label} ${side}`,
+            cores(cpu.server),
+            cores(cpu.nats),
+            cores(cpu.model),
+            cores(cpu.load),
+            cores(total),
+          ],
+          widths,
+        ),
+      );
+    }
+  }
+  return lines;
+}
+
+function memoryTable(figures: BenchFigures): string[] {
+  const { options } = figures;
+  const n = options.slowInFlight;
+  const widths = [14, 9, 9, 11, 9, 9, 12];
+  const lines = [
+    `memory with ${n} runs in flight: RSS under (b) load; heap after a full GC with the runs held (${options.holdMs} ms model)`,
+    row(["", "idle RSS", "(b) RSS", "RSS KB/run", "GC idle", "GC held", "heap KB/run"], widths),
+  ];
+  const heap = (r: MemoryReading) => mb(r.heapUsed + r.external);
+  for (const side of SIDES) {
     const s = figures[side];
     lines.push(
       row(
@@ -142,33 +219,64 @@ export function formatReport(figures: BenchFigures): string {
           side,
           mb(s.idleRssBytes),
           mb(s.inFlightRssBytes),
-          `${kbPerInFlightRun(s, options.slowInFlight).toFixed(1)} KB`,
+          fixed(loadedKbPerRun(s, n)),
+          heap(s.idleAfterGc),
+          heap(s.heldAfterGc),
+          fixed(heldHeapKbPerRun(s, n)),
         ],
-        memoryWidths,
+        widths,
       ),
     );
   }
+  return lines;
+}
+
+/** The printed report: the tables, the ratios and the goals with met / MISSED. */
+export function formatReport(figures: BenchFigures): string {
+  const { options } = figures;
+  const ideal = littlesLawIdeal(options);
   const { execute: e, baseline: b } = figures;
-  lines.push(
+  const ratio = (x: number, y: number) => fixed(x / y, 2);
+  const lines: string[] = [
+    `Execute benchmark · ${figures.date} · Node ${figures.node} · ${figures.cores} cores`,
+    `(a) model answers at once: ${int.format(options.instantRequests)} requests per side, ${options.instantInFlight} in flight`,
+    `(b) model takes ${options.modelLatencyMs} ms: ${int.format(options.slowRequests)} requests per side, ${options.slowInFlight} in flight (Little's-law ideal ${int.format(ideal)} runs/s)`,
     "",
-    "ratios Execute / baseline (throughput; p50, p99 latency):",
-    `  (a) ${(e.instant.throughput / b.instant.throughput).toFixed(2)}; ${(e.instant.p50 / b.instant.p50).toFixed(2)}, ${(e.instant.p99 / b.instant.p99).toFixed(2)}`,
-    `  (b) ${(e.slow.throughput / b.slow.throughput).toFixed(2)}; ${(e.slow.p50 / b.slow.p50).toFixed(2)}, ${(e.slow.p99 / b.slow.p99).toFixed(2)}`,
-    `  (b) over Little's-law ideal: Execute ${(e.slow.throughput / ideal).toFixed(2)}, baseline ${(b.slow.throughput / ideal).toFixed(2)}`,
+    ...throughputTable(figures),
+    "",
+    ...cpuTable(figures),
+    "",
+    ...memoryTable(figures),
+    "",
+    "Execute / baseline: throughput; p50, p99 latency; CPU per run",
+  ];
+  for (const [label, key] of SCENARIOS) {
+    lines.push(
+      `  ${label} ${ratio(e[key].load.throughput, b[key].load.throughput)}; ${ratio(e[key].load.p50, b[key].load.p50)}, ${ratio(e[key].load.p99, b[key].load.p99)}; ${ratio(cpuMsPerRun(e[key]), cpuMsPerRun(b[key]))}`,
+    );
+  }
+  lines.push(
+    `(b) over Little's-law ideal: Execute ${ratio(e.slow.load.throughput, ideal)}, baseline ${ratio(b.slow.load.throughput, ideal)}`,
     "",
     "goals:",
   );
   for (const goal of checkGoals(figures)) {
     lines.push(
-      `  ${goal.name.padEnd(48)} ${`${goal.measured.toFixed(2)}${goal.unit}`.padStart(9)}  goal ${goal.goal.padEnd(9)} ${goal.met ? "met" : "MISSED"}`,
+      `  ${goal.name.padEnd(52)} ${`${fixed(goal.measured, 2)}${goal.unit}`.padStart(9)}  goal ${goal.goal.padEnd(9)} ${goal.met ? "met" : "MISSED"}`,
     );
   }
-  for (const side of ["baseline", "execute"] as const) {
-    for (const key of ["instant", "slow"] as const) {
-      const r = figures[side][key];
-      if (r.failures > 0) {
+  const log = figures.executeLog;
+  lines.push(
+    "",
+    `execute log (LOG_LEVEL ${process.env.LOG_LEVEL?.trim() || "info"}): ${log.runsFinished} runs finished of ${log.requestsSent} requests sent, ${log.warnings} warnings, ${log.errors} errors, ${log.otherLines} other lines`,
+    ...log.samples.map((line) => `  ${line}`),
+  );
+  for (const side of SIDES) {
+    for (const [label, key] of SCENARIOS) {
+      const { load } = figures[side][key];
+      if (load.failures > 0) {
         lines.push(
-          `FAILED REQUESTS in ${key} / ${side}: ${r.failures} (e.g. ${r.failureSamples.join(" | ")})`,
+          `FAILED REQUESTS in ${label} ${side}: ${load.failures} (e.g. ${load.failureSamples.join(" | ")})`,
         );
       }
     }

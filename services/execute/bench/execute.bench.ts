@@ -15,14 +15,23 @@ import { connect } from "@nats-io/transport-node";
 import { applyDefinition } from "@patinox/agents";
 import { AgentDefinition, type AgentDefinitionInput } from "@patinox/contracts";
 import { openKnowledge } from "@patinox/knowledge";
-import { modelServerEntry, NatsServer } from "@patinox/testkit";
+import { freePort, modelServerEntry, NatsServer } from "@patinox/testkit";
 import type { BaselineRoute } from "./baseline-server.ts";
 import { type BenchOptions, parseBenchOptions, USAGE } from "./bench-options.ts";
-import { BenchProcess, logPath } from "./bench-process.ts";
-import { type BenchFigures, formatReport, type SideFigures } from "./bench-report.ts";
+import { BenchProcess, logPath, ProcessGroup } from "./bench-process.ts";
+import {
+  type BenchFigures,
+  formatReport,
+  type MeasuredPhase,
+  type Party,
+  type SideFigures,
+} from "./bench-report.ts";
 import { median } from "./latency-summary.ts";
 import { LoadGeneratorProcess } from "./load-generator-process.ts";
 import type { LoadResult } from "./load-protocol.ts";
+import type { MemoryReading } from "./memory-probe.ts";
+import { CpuMeter } from "./process-usage.ts";
+import { summariseServiceLog } from "./service-log.ts";
 
 const PREFIX = "bench";
 const MODEL = "simulated-small";
@@ -34,9 +43,14 @@ const EXECUTE_MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const BASELINE_MAIN = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));
 const REQUEST_TIMEOUT_MS = 60_000;
 
-/** The scenarios, by name: which model server, and the subject of each side. */
-type Scenario = "instant" | "slow";
+/**
+ * The scenarios, by model server: answering at once (a), after the slow latency (b), and after
+ * the hold latency (the memory held by in-flight runs, with almost no traffic).
+ */
+type Scenario = "instant" | "slow" | "hold";
 type Side = "baseline" | "execute";
+const SCENARIOS: readonly Scenario[] = ["instant", "slow", "hold"];
+const SIDES: readonly Side[] = ["baseline", "execute"];
 
 function subject(side: Side, scenario: Scenario): string {
   return side === "execute"
@@ -50,7 +64,7 @@ function benchAgent(scenario: Scenario): AgentDefinitionInput {
     v: 1,
     name: `bench-${scenario}`,
     description: "pnpm bench:execute: one model call, no tools, no validators",
-    model: { name: MODEL, ...(scenario === "slow" ? { provider: "slow" } : {}) },
+    model: { name: MODEL, ...(scenario === "instant" ? {} : { provider: scenario }) },
     instructions: INSTRUCTIONS,
     limits: {
       maxConcurrency: 10_000,
@@ -104,22 +118,29 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
   const dir = await mkdtemp(join(tmpdir(), "patinox-bench-execute-"));
   progress(`logs${options.profile ? " and CPU profiles" : ""} in ${dir}`);
   await using nats = await NatsServer.start();
-  const instant = await startModelServer(dir, "model-instant", 0);
-  await using _instantModel = instant.server;
-  const slow = await startModelServer(dir, "model-slow", options.modelLatencyMs);
-  await using _slowModel = slow.server;
+  const latencies: Record<Scenario, number> = {
+    instant: 0,
+    slow: options.modelLatencyMs,
+    hold: options.holdMs,
+  };
+  const models = {} as Record<Scenario, { server: BenchProcess; baseURL: string }>;
+  await using stack = new ProcessGroup();
+  for (const scenario of SCENARIOS) {
+    models[scenario] = await startModelServer(dir, `model-${scenario}`, latencies[scenario]);
+    stack.use(models[scenario].server);
+  }
 
   const profileFlags = (name: string) =>
     options.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `profile-${name}`)}`] : [];
-  const routes: Record<Scenario, BaselineRoute> = {
-    instant: {
-      baseURL: instant.baseURL,
-      apiKey: API_KEY,
-      model: MODEL,
-      instructions: INSTRUCTIONS,
-    },
-    slow: { baseURL: slow.baseURL, apiKey: API_KEY, model: MODEL, instructions: INSTRUCTIONS },
-  };
+  const routes = {} as Record<Scenario, BaselineRoute>;
+  const providers: Record<string, { baseURL: string; apiKey: string }> = {};
+  for (const scenario of SCENARIOS) {
+    const { baseURL } = models[scenario];
+    routes[scenario] = { baseURL, apiKey: API_KEY, model: MODEL, instructions: INSTRUCTIONS };
+    if (scenario !== "instant") providers[scenario] = { baseURL, apiKey: API_KEY };
+  }
+  // A known port, so readiness is read from /readyz whatever LOG_LEVEL says.
+  const executeHealthPort = await freePort();
   const servers: Record<Side, BenchProcess> = {
     baseline: BenchProcess.start({
       name: "baseline",
@@ -131,6 +152,7 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
       },
       logFile: logPath(dir, "baseline"),
       nodeFlags: profileFlags("baseline"),
+      memoryProbe: true,
     }),
     execute: BenchProcess.start({
       name: "execute",
@@ -140,24 +162,25 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
         PATINOX_PREFIX: PREFIX,
         PATINOX_BUCKET: PREFIX,
         PATINOX_HEALTH_HOST: "127.0.0.1",
-        PATINOX_HEALTH_PORT: "0",
-        OPENAI_BASE_URL: instant.baseURL,
+        PATINOX_HEALTH_PORT: String(executeHealthPort),
+        OPENAI_BASE_URL: models.instant.baseURL,
         OPENAI_API_KEY: API_KEY,
-        PATINOX_PROVIDERS: JSON.stringify({ slow: { baseURL: slow.baseURL, apiKey: API_KEY } }),
+        PATINOX_PROVIDERS: JSON.stringify(providers),
       },
       logFile: logPath(dir, "execute"),
       nodeFlags: profileFlags("execute"),
+      memoryProbe: true,
     }),
   };
-  await using _baseline = servers.baseline;
-  await using _execute = servers.execute;
+  stack.use(servers.baseline);
+  stack.use(servers.execute);
   await servers.baseline.waitForLine((l) => l === "baseline ready");
-  await servers.execute.waitForLine((l) => l.includes('"msg":"execute started"'));
+  await servers.execute.waitForReady(`http://127.0.0.1:${executeHealthPort}/readyz`);
 
   const nc = await connect({ servers: nats.url, name: "bench" });
   try {
     const knowledge = await openKnowledge(nc, { bucket: PREFIX });
-    for (const scenario of ["instant", "slow"] as const) {
+    for (const scenario of SCENARIOS) {
       await applyDefinition(knowledge, AgentDefinition.parse(benchAgent(scenario)), {
         appliedBy: "bench",
         reason: "pnpm bench:execute",
@@ -167,16 +190,17 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
     await nc.close();
   }
 
-  await using load = await LoadGeneratorProcess.start(nats.url);
+  const load = stack.use(await LoadGeneratorProcess.start(nats.url));
   const body = JSON.stringify({ v: 1, input: INPUT });
+  let executeRequests = 0;
   const phase = async (side: Side, scenario: Scenario, requests: number) => {
-    const inFlight = scenario === "instant" ? options.instantInFlight : options.slowInFlight;
+    if (side === "execute") executeRequests += requests;
     return await load.run({
       subject: subject(side, scenario),
       body,
-      inFlight,
+      inFlight: scenario === "instant" ? options.instantInFlight : options.slowInFlight,
       requests,
-      timeoutMs: REQUEST_TIMEOUT_MS,
+      timeoutMs: REQUEST_TIMEOUT_MS + latencies[scenario],
     });
   };
   const warmUp = async (side: Side, scenario: Scenario, requests: number) => {
@@ -187,42 +211,90 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
       );
     }
   };
+  const natsPid = nats.pid;
+  if (natsPid === undefined) throw new Error("nats-server is not running");
+  const measure = async (
+    side: Side,
+    scenario: Scenario,
+    run: () => Promise<{ result: LoadResult; rssBytes?: number }>,
+  ): Promise<{ phase: MeasuredPhase; rssBytes: number | undefined }> => {
+    const meter = new CpuMeter(
+      new Map<Party, number>([
+        ["server", servers[side].pid],
+        ["nats", natsPid],
+        ["model", models[scenario].server.pid],
+        ["load", load.pid],
+      ]),
+    );
+    const { result, rssBytes } = await run();
+    const { wallSeconds, cpu } = meter.read();
+    return {
+      phase: { load: result, cpu: { wallSeconds, cpu: cpu as Record<Party, number> } },
+      rssBytes,
+    };
+  };
 
   // Idle: the code paths loaded and compiled by a light warm-up, then nothing in flight.
-  const idleRssBytes: Partial<Record<Side, number>> = {};
-  for (const side of ["baseline", "execute"] as const) {
+  const idleRssBytes = {} as Record<Side, number>;
+  const idleAfterGc = {} as Record<Side, MemoryReading>;
+  for (const side of SIDES) {
     progress(`${side}: warming up`);
     await warmUp(side, "instant", 2_000);
     await delay(1_000);
     idleRssBytes[side] = await sampleRss(servers[side], 5, 200);
+    idleAfterGc[side] = await servers[side].collectAndRead();
+  }
+
+  // Held: every run waits on the hold model; memory is read after a full GC, once every run has
+  // long been admitted, so what is counted is what runs hold rather than garbage.
+  const heldAfterGc = {} as Record<Side, MemoryReading>;
+  for (const side of SIDES) {
+    progress(`memory ${side}: ${options.slowInFlight} runs held for ${options.holdMs} ms`);
+    const held = phase(side, "hold", options.slowInFlight);
+    await delay(options.holdMs * 0.6);
+    heldAfterGc[side] = await servers[side].collectAndRead();
+    const result = await held;
+    if (result.failures > 0) {
+      throw new Error(`held runs of ${side} failed: ${result.failureSamples.join(" | ")}`);
+    }
   }
 
   // Sides alternate within each scenario, so a drift in the machine's load hits both alike.
-  const results: Partial<Record<`${Side}-${Scenario}`, LoadResult>> = {};
-  const inFlightRssBytes: Partial<Record<Side, number>> = {};
-  for (const side of ["baseline", "execute"] as const) {
+  const slow = {} as Record<Side, MeasuredPhase>;
+  const inFlightRssBytes = {} as Record<Side, number>;
+  for (const side of SIDES) {
     progress(`(b) ${side}: ${options.slowRequests} requests, ${options.slowInFlight} in flight`);
     await warmUp(side, "slow", Math.max(3 * options.slowInFlight, options.slowRequests / 5));
-    const measured = await whileSampling(servers[side], () =>
-      phase(side, "slow", options.slowRequests),
+    const measured = await measure(side, "slow", () =>
+      whileSampling(servers[side], () => phase(side, "slow", options.slowRequests)),
     );
-    results[`${side}-slow`] = measured.result;
-    inFlightRssBytes[side] = measured.rssBytes;
+    slow[side] = measured.phase;
+    inFlightRssBytes[side] = measured.rssBytes ?? Number.NaN;
   }
-  for (const side of ["baseline", "execute"] as const) {
+  const instant = {} as Record<Side, MeasuredPhase>;
+  for (const side of SIDES) {
     progress(
       `(a) ${side}: ${options.instantRequests} requests, ${options.instantInFlight} in flight`,
     );
     await warmUp(side, "instant", Math.max(1_000, options.instantRequests / 5));
-    results[`${side}-instant`] = await phase(side, "instant", options.instantRequests);
+    const measured = await measure(side, "instant", async () => ({
+      result: await phase(side, "instant", options.instantRequests),
+    }));
+    instant[side] = measured.phase;
   }
 
   const figures = (side: Side): SideFigures => ({
-    instant: required(results[`${side}-instant`]),
-    slow: required(results[`${side}-slow`]),
-    idleRssBytes: required(idleRssBytes[side]),
-    inFlightRssBytes: required(inFlightRssBytes[side]),
+    instant: instant[side],
+    slow: slow[side],
+    idleRssBytes: idleRssBytes[side],
+    inFlightRssBytes: inFlightRssBytes[side],
+    idleAfterGc: idleAfterGc[side],
+    heldAfterGc: heldAfterGc[side],
   });
+  const executeLog = {
+    ...(await summariseServiceLog(servers.execute.logFile)),
+    requestsSent: executeRequests,
+  };
   return {
     date: new Date().toISOString(),
     node: process.version,
@@ -230,12 +302,8 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
     options,
     baseline: figures("baseline"),
     execute: figures("execute"),
+    executeLog,
   };
-}
-
-function required<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error("a phase did not run");
-  return value;
 }
 
 const options = parseBenchOptions(process.argv.slice(2), process.env);

@@ -41,6 +41,11 @@ export class LoadGeneratorProcess implements AsyncDisposable {
     return generator;
   }
 
+  get pid(): number {
+    if (this.#child.pid === undefined) throw new Error("the load generator did not start");
+    return this.#child.pid;
+  }
+
   /** Runs one phase and resolves with its figures. */
   async run(phase: Omit<LoadPhase, "kind">): Promise<LoadResult> {
     const next = this.#next();
