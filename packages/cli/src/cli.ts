@@ -5,6 +5,7 @@ import { ConfigError } from "@patinox/runtime";
 import { defineCommand, parseArgs, renderUsage, runCommand, type SubCommandsDef } from "citty";
 import { agentsCommand } from "./commands/agents.ts";
 import { kvCommand } from "./commands/kv.ts";
+import { metricsCommand } from "./commands/metrics.ts";
 import { runAgentCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { DefinitionsInvalid, isCliFailure } from "./errors.ts";
@@ -44,6 +45,7 @@ export function createProgram(
       kv: kvCommand(io),
       agents: agentsCommand(io),
       run: runAgentCommand(io, setExitCode),
+      metrics: metricsCommand(io),
     },
   });
 }
