@@ -1,4 +1,4 @@
-import { RateBucketRecord } from "@patinox/contracts";
+import { PatinoxError, RateBucketRecord } from "@patinox/contracts";
 import { type Knowledge, Unchanged } from "@patinox/knowledge";
 import { systemClock, type WallClock } from "./clock.ts";
 import {
@@ -51,6 +51,9 @@ interface Lease {
   readonly expiresAtMs: number;
   readonly rate: BucketRate;
 }
+
+/** Rounds of `Knowledge.update` (each of several compare-and-set attempts) before a conflict is reported. */
+const CONFLICT_ROUNDS = 4;
 
 /** Leases kept before expired ones are swept (per-caller buckets can be many). */
 const SWEEP_ABOVE = 1_000;
@@ -132,29 +135,25 @@ export class SharedRateLimiter {
     let granted = 0;
     let retryAfterMs = 0;
     const now = this.#now();
-    await this.#knowledge.update(
-      key,
-      RateBucketRecord,
-      (current): RateBucketRecord | typeof Unchanged => {
-        let level: BucketLevel =
-          current === undefined
-            ? fullBucket(rate, now)
-            : { tokens: current.tokens, atMs: current.updatedAtMs };
-        if (giveBack > 0) level = returnTokens(level, rate, giveBack, now);
-        const taken = takeTokens(level, rate, wanted, now);
-        granted = taken.granted;
-        retryAfterMs = granted > 0 ? 0 : msUntilToken(taken.level, rate, now);
-        // Nothing taken, nothing given back: the refill is computed on read, so skip the write.
-        if (granted === 0 && giveBack === 0) return Unchanged;
-        return {
-          v: 1,
-          tokens: taken.level.tokens,
-          updatedAtMs: taken.level.atMs,
-          requestsPerMinute: rate.requestsPerMinute,
-          burst: rate.burst,
-        };
-      },
-    );
+    await this.#update(key, (current): RateBucketRecord | typeof Unchanged => {
+      let level: BucketLevel =
+        current === undefined
+          ? fullBucket(rate, now)
+          : { tokens: current.tokens, atMs: current.updatedAtMs };
+      if (giveBack > 0) level = returnTokens(level, rate, giveBack, now);
+      const taken = takeTokens(level, rate, wanted, now);
+      granted = taken.granted;
+      retryAfterMs = granted > 0 ? 0 : msUntilToken(taken.level, rate, now);
+      // Nothing taken, nothing given back: the refill is computed on read, so skip the write.
+      if (granted === 0 && giveBack === 0) return Unchanged;
+      return {
+        v: 1,
+        tokens: taken.level.tokens,
+        updatedAtMs: taken.level.atMs,
+        requestsPerMinute: rate.requestsPerMinute,
+        burst: rate.burst,
+      };
+    });
     if (granted === 0) {
       // Until a token is due, refuse here without asking the bucket again.
       const wait = Math.max(1, retryAfterMs);
@@ -166,6 +165,30 @@ export class SharedRateLimiter {
     this.#sweep();
     this.#leases.set(key, { tokens: granted, expiresAtMs: now + this.#lease.ttlMs, rate });
     return { admitted: true };
+  }
+
+  /**
+   * `Knowledge.update`, with more rounds when it reports a conflict: under sustained contention
+   * one replica can lose many races in a row, and a lost race is no reason to fail a request.
+   */
+  async #update(
+    key: string,
+    change: (current: RateBucketRecord | undefined) => RateBucketRecord | typeof Unchanged,
+  ): Promise<void> {
+    for (let round = 1; ; round++) {
+      try {
+        await this.#knowledge.update(key, RateBucketRecord, change);
+        return;
+      } catch (error) {
+        if (
+          round >= CONFLICT_ROUNDS ||
+          !(error instanceof PatinoxError) ||
+          error.code !== "conflict"
+        ) {
+          throw error;
+        }
+      }
+    }
   }
 
   #sweep(): void {
