@@ -12,9 +12,9 @@ import { checkChange, type DroppedChange, numericTarget } from "./evolution-poli
 /** A model Plan may add as a fallback or move an agent to, from Plan's configuration. */
 export interface ModelCandidate {
   readonly name: string;
-  readonly provider?: string;
+  readonly provider?: string | undefined;
   /** Smaller is faster; models without one are never chosen for being faster. */
-  readonly speedRank?: number;
+  readonly speedRank?: number | undefined;
 }
 
 /** What planners may draw on besides the finding and the definition. */

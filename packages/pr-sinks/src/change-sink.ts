@@ -47,8 +47,8 @@ export interface ChangeSink {
   propose(request: ChangeRequest): Promise<Proposal>;
   /** The proposal of a branch, if one was ever made. */
   find(branch: string): Promise<Proposal | undefined>;
-  /** Replaces the body (new evidence); nothing happens when it is already the same. */
-  updateBody(ref: PullRequestRef, body: string): Promise<void>;
+  /** Replaces the body (new evidence); `false` when it was already the same or the proposal is not open. */
+  updateBody(ref: PullRequestRef, body: string): Promise<boolean>;
   /** Closes an open proposal with a comment; a closed or merged one is left as it is. */
   close(ref: PullRequestRef, comment: string): Promise<void>;
   /** A file's text on the base branch, `undefined` when absent. */

@@ -102,13 +102,15 @@ export class GitSink implements ChangeSink {
     return { ref, state: ProposalState.Open, created: false };
   }
 
-  async updateBody(ref: PullRequestRef, body: string): Promise<void> {
+  async updateBody(ref: PullRequestRef, body: string): Promise<boolean> {
     const found = await this.find(ref.branch);
-    if (found?.state !== ProposalState.Open || !found.ref.commit) return;
+    if (found?.state !== ProposalState.Open || !found.ref.commit) return false;
     const current = await this.#readNote(found.ref.commit);
     const labels = /^Labels: (.*)$/m.exec(current ?? "")?.[1]?.split(", ") ?? [];
     const next = noteText(body, labels);
-    if (current !== next) await this.#note(found.ref.commit, next);
+    if (current === next) return false;
+    await this.#note(found.ref.commit, next);
+    return true;
   }
 
   async close(ref: PullRequestRef, comment: string): Promise<void> {

@@ -147,11 +147,12 @@ export class GitHubSink implements ChangeSink {
     });
   }
 
-  async updateBody(ref: PullRequestRef, body: string): Promise<void> {
-    await this.#call("updateBody", async (octokit) => {
+  async updateBody(ref: PullRequestRef, body: string): Promise<boolean> {
+    return await this.#call("updateBody", async (octokit) => {
       const pull = await this.#pull(octokit, ref);
-      if (pull.body === body || pull.state !== "open") return;
+      if (pull.body === body || pull.state !== "open") return false;
       await octokit.rest.pulls.update({ ...this.#repo(), pull_number: pull.number, body });
+      return true;
     });
   }
 

@@ -1,14 +1,181 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { ActorDefinition } from "@patinox/actors";
 import type { ServiceDefinition } from "@patinox/runtime";
-import { placeholderActor } from "@patinox/runtime";
+import { DeadLetterSink, ensureStream, installationStreams } from "@patinox/streams";
+import { FindingConsumer } from "./finding-consumer.ts";
+import { PlanConfigSchema } from "./plan-config.ts";
+import { PlanController } from "./plan-controller.ts";
+import { PlanStore } from "./plan-store.ts";
+import { sinkFromConfig } from "./sinks.ts";
+import { startWebhookServer } from "./webhook-server.ts";
 
-/** Plan: Turns findings into reviewed pull requests and verifies their effect. */
-export const planService: ServiceDefinition = {
+/**
+ * Plan: turns findings into reviewed pull requests (or local git branches), tracks them to
+ * merge, applies merged definitions when configured to, reads Analyze's verdicts and reverts
+ * regressions. A durable consumer of finding events plus a level-triggered reconcile at start
+ * and on a timer, against the knowledge bucket.
+ */
+export const planService: ServiceDefinition<typeof PlanConfigSchema> = {
   name: "plan",
   version: "0.1.0",
   healthPort: 8084,
   description: "Turns findings into reviewed pull requests and verifies their effect",
+  config: PlanConfigSchema,
   async start(context) {
-    // The finding-planner actor will consume finding events and raise pull requests; until that issue lands it only holds its place in the tree.
-    await context.supervisor.spawn(placeholderActor("finding-planner", context.logger));
+    const { config, logger, nc, knowledge, subjects } = context;
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const streams = installationStreams({
+      prefix: config.PATINOX_PREFIX,
+      replicas: config.PATINOX_STREAM_REPLICAS,
+    });
+    const ensured = await ensureStream(jsm, streams.events);
+    logger.info({ stream: streams.events.name, action: ensured.action }, "events stream ready");
+    const deadLetters = await DeadLetterSink.open(nc, {
+      prefix: config.PATINOX_PREFIX,
+      replicas: config.PATINOX_STREAM_REPLICAS,
+    });
+    const sink = sinkFromConfig(config, logger);
+    const store = new PlanStore(knowledge, js, subjects, logger);
+    const controller = new PlanController(
+      { knowledge, store, sink, logger },
+      {
+        agentsPath: config.PATINOX_PLAN_AGENTS_PATH,
+        labels: config.PATINOX_PLAN_LABELS,
+        ...(config.PATINOX_PLAN_TRACE_URL ? { traceUrl: config.PATINOX_PLAN_TRACE_URL } : {}),
+        applyOnMerge: config.PATINOX_PLAN_APPLY_ON_MERGE,
+        maxOpenPrs: config.PATINOX_PLAN_MAX_OPEN_PRS,
+        maxPrsPerHour: config.PATINOX_PLAN_MAX_PRS_PER_HOUR,
+        retryBaseMs: config.PATINOX_PLAN_RETRY_BASE_MS,
+        retryMaxMs: config.PATINOX_PLAN_RETRY_MAX_MS,
+        models: config.PATINOX_PLAN_MODELS,
+      },
+    );
+    const consumer = new FindingConsumer({
+      js,
+      jsm,
+      stream: streams.events.name,
+      durable: config.PATINOX_PLAN_CONSUMER,
+      filterSubject: subjects.eventsOf("finding"),
+      ackWaitMs: config.PATINOX_PLAN_ACK_WAIT_MS,
+      deadLetters,
+      logger,
+      handle: (event) => controller.onFindingEvent(event),
+    });
+    await consumer.ensure();
+    context.addReadinessCheck({
+      name: "finding-consumer",
+      async check() {
+        const info = await jsm.consumers.info(streams.events.name, config.PATINOX_PLAN_CONSUMER);
+        return {
+          ok: true,
+          detail: `pending ${info.num_pending}, ack pending ${info.num_ack_pending}`,
+        };
+      },
+    });
+
+    await context.supervisor.spawn(loopActor("finding-consumer", (signal) => consumer.run(signal)));
+    // Level-triggered: a full reconcile at start (catches whatever happened while down), then on a timer.
+    await context.supervisor.spawn(
+      loopActor("reconciler", (signal) =>
+        every(config.PATINOX_PLAN_RECONCILE_MS, signal, () => controller.reconcileAll()),
+      ),
+    );
+    await context.supervisor.spawn(
+      loopActor("pr-poller", (signal) =>
+        every(
+          config.PATINOX_PLAN_POLL_MS,
+          signal,
+          () => controller.pollPlans(),
+          config.PATINOX_PLAN_POLL_MS,
+        ),
+      ),
+    );
+    if (config.PATINOX_PLAN_WEBHOOK_PORT > 0 && config.PATINOX_PLAN_WEBHOOK_SECRET) {
+      const webhooks = await startWebhookServer({
+        port: config.PATINOX_PLAN_WEBHOOK_PORT,
+        secret: config.PATINOX_PLAN_WEBHOOK_SECRET.reveal(),
+        logger,
+        onPullRequest: (branch) => controller.onBranchEvent(branch),
+      });
+      context.onShutdown(() => webhooks.close());
+      logger.info({ port: webhooks.port }, "webhook endpoint listening on /webhooks/github");
+    }
+    logger.info(
+      {
+        sink: config.PATINOX_PLAN_SINK,
+        repository: config.PATINOX_PLAN_GITHUB_REPO ?? config.PATINOX_PLAN_GIT_REPO,
+        base: config.PATINOX_PLAN_BASE_BRANCH,
+        applyOnMerge: config.PATINOX_PLAN_APPLY_ON_MERGE,
+      },
+      "plan started",
+    );
   },
 };
+
+/** Runs `work` every `intervalMs` (first after `firstDelayMs`) until `signal` aborts; one failed round is logged by the controller. */
+async function every(
+  intervalMs: number,
+  signal: AbortSignal,
+  work: () => Promise<void>,
+  firstDelayMs = 0,
+): Promise<void> {
+  await sleep(firstDelayMs, signal);
+  while (!signal.aborted) {
+    await work();
+    await sleep(intervalMs, signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+interface LoopEnded {
+  readonly error: unknown;
+}
+
+/**
+ * An actor around a background loop: if the loop fails, the actor crashes on purpose so its
+ * supervisor restarts it with backoff (unacked events come back; every step is idempotent).
+ */
+function loopActor(
+  name: string,
+  loop: (signal: AbortSignal) => Promise<void>,
+): ActorDefinition<LoopEnded> {
+  return {
+    name,
+    mailbox: { capacity: 1, overflow: "reject" },
+    start(ctx) {
+      const report = (error: unknown): void => {
+        if (ctx.signal.aborted) return;
+        try {
+          ctx.self.tell({ error });
+        } catch {
+          // Stopping after all.
+        }
+      };
+      const running = loop(ctx.signal).then(() => report(new Error(`${name} ended`)), report);
+      return {
+        receive(message) {
+          throw message.error;
+        },
+        async stop() {
+          await running;
+        },
+      };
+    },
+  };
+}
