@@ -34,6 +34,9 @@ export const USAGE = `pnpm bench:execute [options]   (each option also reads an 
   --hold-ms MS             memory held by in-flight runs: model latency     BENCH_HOLD_MS           default 4000
   --profile                CPU profiles (node --cpu-prof) of both servers    BENCH_PROFILE=1
   --json FILE              also write the figures as JSON                    BENCH_JSON
+
+  BENCH_EXECUTE_MAIN=<path to another checkout's services/execute/src/main.ts> measures that
+  Execute instead, to compare a change. Other variables (LOG_LEVEL, …) reach Execute as set.
 `;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {

@@ -39,7 +39,10 @@ const INSTRUCTIONS = "You answer questions about orders. Be brief.";
 const INPUT = "Where is order 1001? It was due yesterday.";
 /** Any key works for the simulated model; one is sent so both sides do the same. */
 const API_KEY = "sk-bench-0000000000000000";
-const EXECUTE_MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** Execute's entry; `BENCH_EXECUTE_MAIN` points at another checkout's, to compare a change. */
+const EXECUTE_MAIN =
+  process.env.BENCH_EXECUTE_MAIN?.trim() ||
+  fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const BASELINE_MAIN = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));
 const REQUEST_TIMEOUT_MS = 60_000;
 
