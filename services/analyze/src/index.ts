@@ -1,1 +1,10 @@
-export { analyzeService } from "./service.ts";
+export type { EvaluationReport } from "./agent-analyzer.ts";
+export { AgentAnalyzer } from "./agent-analyzer.ts";
+export type { AnalyzeEnvironment, AnalyzeSettings } from "./analyze-config.ts";
+export { AnalyzeConfigSchema, analyzeSettings } from "./analyze-config.ts";
+export type { LifecycleContext, Transition } from "./finding-lifecycle.ts";
+export { findingEventId, transition } from "./finding-lifecycle.ts";
+export { FindingStore } from "./finding-store.ts";
+export type { AnalyzeServiceOptions } from "./service.ts";
+export { analyzeService, createAnalyzeService } from "./service.ts";
+export { WindowCache } from "./window-cache.ts";
