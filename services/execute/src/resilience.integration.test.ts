@@ -147,6 +147,44 @@ describe("circuit breakers", () => {
     expect(second.logEntries().some((e) => e.msg === "circuit breaker changed state")).toBe(false);
   });
 
+  it("counts timeouts of a slow model against its breaker, but not 429s", async () => {
+    await using model = await ModelServer.start({
+      handler: (request) =>
+        request.model === "slow"
+          ? ModelStep.delayed(5_000, ModelStep.text("too late"))
+          : request.model === "busy"
+            ? ModelStep.rateLimited({ retryAfter: 60 })
+            : ModelStep.text(`answered by ${request.model}`),
+    });
+    await using execute = await ExecuteHarness.start({
+      nats,
+      modelBaseURL: model.baseURL,
+      env: { PATINOX_BREAKER: tripAfterTwo },
+    });
+    await execute.apply(
+      agentDefinition("impatient", {
+        model: { name: "slow", timeoutMs: 200, fallbacks: [{ name: "backup" }] },
+      }),
+    );
+    await execute.apply(
+      agentDefinition("throttled", { model: { name: "busy", fallbacks: [{ name: "backup" }] } }),
+    );
+
+    for (let i = 0; i < 3; i++) {
+      await execute.run("throttled", { input: "Hello" });
+      await execute.run("impatient", { input: "Hello" });
+    }
+
+    const state = async (name: string) =>
+      (await execute.knowledge.get(KnowledgeKeys.breaker("openai", name), BreakerRecord))?.value
+        .state;
+    expect(await state("slow")).toBe("open");
+    expect(await state("busy")).toBeUndefined();
+    // Two timeouts opened it; the third run skipped it. The 429s never open "busy".
+    expect(modelsCalled(model).filter((m) => m === "slow")).toHaveLength(2);
+    expect(modelsCalled(model).filter((m) => m === "busy")).toHaveLength(3);
+  });
+
   it("after the cool-down one call probes the model, and its answer closes the breaker", async () => {
     let primaryUp = false;
     await using model = await ModelServer.start({
