@@ -1,26 +1,23 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Kvm } from "@nats-io/kv";
 import {
   type NatsConnection,
   nkeyAuthenticator,
   PermissionViolationError,
 } from "@nats-io/nats-core";
-import { createUser } from "@nats-io/nkeys";
 import { connect } from "@nats-io/transport-node";
 import { applyDefinition } from "@patinox/agents";
 import { AgentDefinition, RunReply, StatusReply } from "@patinox/contracts";
 import { openKnowledge } from "@patinox/knowledge";
-import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
+import { ModelServer, ModelStep, type NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderAuthorization } from "./nats-config.ts";
+import { NATS_ROLES, type NatsRole, PUBLISHER_INBOX_PREFIX } from "./nats-permissions.ts";
 import {
-  NATS_ROLES,
-  type NatsRole,
-  nkeyVariable,
-  PUBLISHER_INBOX_PREFIX,
-} from "./nats-permissions.ts";
-import { DEPLOY_DIR } from "./repo.ts";
+  AUTHORIZATION_CONF,
+  startSecuredNats,
+  type TestUser,
+} from "./test-support/secured-nats.ts";
 import { type ServiceProcess, startServiceProcess } from "./test-support/service-process.ts";
 
 /**
@@ -28,19 +25,11 @@ import { type ServiceProcess, startServiceProcess } from "./test-support/service
  * process with only its own nkey, a publisher runs an agent, and every step outside a
  * user's permissions is refused while the services keep working.
  */
-const CONFIG_PATH = join(DEPLOY_DIR, "nats", "authorization.conf");
 const SERVICES = ["monitor", "analyze", "plan", "execute"] as const;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** A fresh nkey pair per role: nothing secret is committed, nothing is reused between runs. */
-const users = Object.fromEntries(
-  NATS_ROLES.map((role) => {
-    const user = createUser();
-    return [role, { publicKey: user.getPublicKey(), seed: decoder.decode(user.getSeed()) }];
-  }),
-) as Record<NatsRole, { publicKey: string; seed: string }>;
-const roleOfKey = new Map(NATS_ROLES.map((role) => [users[role].publicKey, role]));
+let users: Record<NatsRole, TestUser>;
+let roleOfKey: Map<string, NatsRole>;
 
 let nats: NatsServer;
 let model: ModelServer;
@@ -103,12 +92,10 @@ async function runAgent(nc: NatsConnection, input: string): Promise<RunReply> {
 }
 
 beforeAll(async () => {
-  const variables = NATS_ROLES.map((role) => `${nkeyVariable(role)}: "${users[role].publicKey}"`);
-  nats = await NatsServer.start({
-    extraConfig: [...variables, readFileSync(CONFIG_PATH, "utf8")].join("\n"),
-    // The readiness probe itself needs a user: the setup Job's may ask for JetStream info.
-    probe: { authenticator: nkeyAuthenticator(encoder.encode(users.setup.seed)) },
-  });
+  const secured = await startSecuredNats();
+  nats = secured.server;
+  users = secured.users;
+  roleOfKey = new Map(NATS_ROLES.map((role) => [users[role].publicKey, role]));
   model = await ModelServer.start({
     handler: (request) => ModelStep.text(`echo: ${String(request.messages.at(-1)?.content ?? "")}`),
   });
@@ -154,7 +141,7 @@ afterAll(async () => {
 
 describe("deploy/nats/authorization.conf", () => {
   it("is exactly what the contracts generate (pnpm --filter @patinox/deploy gen:nats)", () => {
-    expect(readFileSync(CONFIG_PATH, "utf8")).toBe(renderAuthorization());
+    expect(readFileSync(AUTHORIZATION_CONF, "utf8")).toBe(renderAuthorization());
   });
 
   it("lets every service start and become ready with only its own credentials", async () => {
