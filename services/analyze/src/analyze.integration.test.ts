@@ -58,7 +58,12 @@ describe("analyze on a real nats-server", () => {
   it("opens a finding with one event, stays quiet on later ticks, and resolves after K healthy windows", async () => {
     await using analyze = await AnalyzeHarness.start({ nats, clock: new ManualClock(endOf(9)) });
     await writeIncident(analyze);
-    const opened = await analyze.waitForFinding(AGENT, SLO_FP, (f) => f.status === "open");
+    // Analyze may see window 10 before 11 is written: wait until the evidence holds both.
+    const opened = await analyze.waitForFinding(
+      AGENT,
+      SLO_FP,
+      (f) => f.status === "open" && f.evidence.windows.length === 2,
+    );
     expect(opened).toMatchObject({
       kind: "error_rate_slo",
       agent: AGENT,
