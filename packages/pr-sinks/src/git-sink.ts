@@ -45,7 +45,18 @@ export class GitSink implements ChangeSink {
 
   async propose(request: ChangeRequest): Promise<Proposal> {
     const existing = await this.find(request.branch);
-    if (existing) return existing;
+    if (existing) {
+      // A crash between creating the branch and writing its note leaves it without a body.
+      const commit = existing.ref.commit;
+      if (
+        existing.state === ProposalState.Open &&
+        commit &&
+        (await this.#readNote(commit)) === undefined
+      ) {
+        await this.#note(commit, noteText(request.body, request.labels));
+      }
+      return existing;
+    }
     const base = await this.#resolve(`refs/heads/${this.#options.baseBranch}`);
     if (!base)
       throw new PatinoxError("not_found", `base branch ${this.#options.baseBranch} not found`);

@@ -55,6 +55,7 @@ interface PullSummary {
   readonly merge_commit_sha: string | null;
   readonly head: { readonly sha: string; readonly ref: string };
   readonly body: string | null;
+  readonly labels?: readonly { readonly name: string }[];
 }
 
 /**
@@ -81,7 +82,11 @@ export class GitHubSink implements ChangeSink {
   async propose(request: ChangeRequest): Promise<Proposal> {
     return await this.#call("propose", async (octokit) => {
       const existing = await this.#findPull(octokit, request.branch);
-      if (existing) return this.#proposal(existing, false);
+      if (existing) {
+        // A crash between opening the pull request and labelling it leaves it unlabelled.
+        if (existing.state === "open") await this.#label(octokit, existing, request.labels);
+        return this.#proposal(existing, false);
+      }
       const baseSha = await this.#branchSha(octokit, this.#options.baseBranch);
       if (baseSha === undefined) {
         throw new PatinoxError("not_found", `base branch ${this.#options.baseBranch} not found`);
@@ -129,13 +134,7 @@ export class GitHubSink implements ChangeSink {
         if (!pull) throw error;
         return this.#proposal(pull, false);
       }
-      if (request.labels.length > 0) {
-        await octokit.rest.issues.addLabels({
-          ...this.#repo(),
-          issue_number: pull.number,
-          labels: [...request.labels],
-        });
-      }
+      await this.#label(octokit, pull, request.labels);
       return this.#proposal(pull, true);
     });
   }
@@ -203,6 +202,22 @@ export class GitHubSink implements ChangeSink {
     const found = await this.#findPull(octokit, ref.branch);
     if (!found) throw new PatinoxError("not_found", `no pull request for branch ${ref.branch}`);
     return found;
+  }
+
+  /** Adds the labels the pull request lacks (adding is idempotent on GitHub too; this saves a write). */
+  async #label(
+    octokit: InstanceType<typeof Octokit>,
+    pull: PullSummary,
+    labels: readonly string[],
+  ): Promise<void> {
+    const have = new Set((pull.labels ?? []).map((l) => l.name));
+    const missing = labels.filter((l) => !have.has(l));
+    if (missing.length === 0) return;
+    await octokit.rest.issues.addLabels({
+      ...this.#repo(),
+      issue_number: pull.number,
+      labels: missing,
+    });
   }
 
   /** The newest pull request whose head is `branch`, in any state. */

@@ -252,6 +252,10 @@ export class PlanController {
           return;
         }
         proposal = await sink.propose(await this.#request(plan, finding, branch));
+      } else if (proposal.state === ProposalState.Open) {
+        // Found after a crash or by another replica: propose again finishes what may be
+        // missing (labels), and makes nothing twice.
+        proposal = await sink.propose(await this.#request(plan, finding, branch));
       }
       await this.#adopt(plan, proposal);
     } catch (error) {
