@@ -24,6 +24,7 @@ describe("readConfig", () => {
       PATINOX_PREFIX: "patinox",
       PATINOX_BUCKET: "patinox",
       PATINOX_BUCKET_REPLICAS: 1,
+      PATINOX_STREAM_REPLICAS: 1,
       PATINOX_HEALTH_HOST: "0.0.0.0",
       PATINOX_HEALTH_PORT: 8080,
       PATINOX_SHUTDOWN_DEADLINE_MS: 10_000,

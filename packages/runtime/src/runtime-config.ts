@@ -39,6 +39,8 @@ export const RuntimeConfigSchema = NatsConnectionConfigSchema.extend({
     .default("patinox"),
   /** Replicas of the knowledge bucket when a service creates it (3 on a cluster). */
   PATINOX_BUCKET_REPLICAS: env.int(1, 5).default(1),
+  /** Replicas of the JetStream streams when a service creates them (3 on a cluster). */
+  PATINOX_STREAM_REPLICAS: env.int(1, 5).default(1),
   /** Host the health server binds. */
   PATINOX_HEALTH_HOST: z.string().default("0.0.0.0"),
   /** Health server port; 0 picks a free one (the chosen port is logged). */

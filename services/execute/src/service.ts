@@ -41,7 +41,7 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
     }
     const streams = installationStreams({
       prefix: subjects.prefix,
-      replicas: config.PATINOX_BUCKET_REPLICAS,
+      replicas: config.PATINOX_STREAM_REPLICAS,
       resultsMaxAgeMs: config.PATINOX_RESULTS_MAX_AGE_MS,
     });
     const jsm = await jetstreamManager(nc);
@@ -119,7 +119,7 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
       resultsStream: streams.results.name,
       deadLetters: await DeadLetterSink.open(nc, {
         prefix: subjects.prefix,
-        replicas: config.PATINOX_BUCKET_REPLICAS,
+        replicas: config.PATINOX_STREAM_REPLICAS,
       }),
       run: (agent, request, origin) => runner.run(agent, request, origin),
       logger,
