@@ -4,6 +4,7 @@ import type { DefinitionProblem } from "@patinox/agents";
 import { ConfigError } from "@patinox/runtime";
 import { defineCommand, parseArgs, renderUsage, runCommand, type SubCommandsDef } from "citty";
 import { agentsCommand } from "./commands/agents.ts";
+import { findingsCommand } from "./commands/findings.ts";
 import { kvCommand } from "./commands/kv.ts";
 import { metricsCommand } from "./commands/metrics.ts";
 import { runAgentCommand } from "./commands/run.ts";
@@ -46,6 +47,7 @@ export function createProgram(
       agents: agentsCommand(io),
       run: runAgentCommand(io, setExitCode),
       metrics: metricsCommand(io),
+      findings: findingsCommand(io),
     },
   });
 }

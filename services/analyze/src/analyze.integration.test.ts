@@ -43,7 +43,7 @@ beforeAll(async () => {
   nats = await NatsServer.start();
 });
 afterAll(async () => {
-  await nats?.stop();
+  await nats?.[Symbol.asyncDispose]();
 });
 
 /** Ten healthy baseline windows, then windows 10 and 11 failing 30% of runs. */
