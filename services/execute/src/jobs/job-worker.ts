@@ -61,6 +61,9 @@ export const JOBS_CONSUMER = "execute";
 /** Longest a refused job (overloaded, rate limited, budget spent) waits before it is tried again. */
 const MAX_RETRY_DELAY_MS = 60_000;
 
+/** Attempts to store a result before the job is handed back (and so run again). */
+const STORE_ATTEMPTS = 5;
+
 /** Codes that refuse a job for now, not for good: the job goes back to the queue with a delay. */
 const TRANSIENT = new Set(["overloaded", "rate_limited", "budget_exhausted", "unavailable"]);
 
@@ -217,12 +220,23 @@ export class JobWorker {
     }
   }
 
+  /**
+   * Stores a result, trying a few times: a run that finished must not run again because the
+   * results stream blinked. The run id is the message id, so a retry that follows a lost
+   * acknowledgement stores one message, not two.
+   */
   async #store(result: JobResult): Promise<void> {
     const { js, subjects } = this.#options;
-    // The run id is the message id: storing the same result twice within the window is one message.
-    await js.publish(subjects.results(result.runId), encode(JobResult.parse(result)), {
-      msgID: result.runId,
-    });
+    const data = encode(JobResult.parse(result));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await js.publish(subjects.results(result.runId), data, { msgID: result.runId });
+        return;
+      } catch (error) {
+        if (attempt >= STORE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
   }
 
   async #deadLetter(msg: JsMsg, error: PatinoxError): Promise<void> {
