@@ -7,6 +7,8 @@ import { agentsCommand } from "./commands/agents.ts";
 import { findingsCommand } from "./commands/findings.ts";
 import { kvCommand } from "./commands/kv.ts";
 import { metricsCommand } from "./commands/metrics.ts";
+import { planCommand } from "./commands/plan.ts";
+import { plansCommand } from "./commands/plans.ts";
 import { runAgentCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { DefinitionsInvalid, isCliFailure } from "./errors.ts";
@@ -48,6 +50,8 @@ export function createProgram(
       run: runAgentCommand(io, setExitCode),
       metrics: metricsCommand(io),
       findings: findingsCommand(io),
+      plans: plansCommand(io),
+      plan: planCommand(io),
     },
   });
 }
