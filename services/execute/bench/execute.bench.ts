@@ -254,7 +254,7 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
   for (const side of SIDES) {
     progress(`memory ${side}: ${options.slowInFlight} runs held for ${options.holdMs} ms`);
     const held = phase(side, "hold", options.slowInFlight);
-    await delay(options.holdMs * 0.6);
+    await delay(options.holdMs * 0.75);
     heldAfterGc[side] = await servers[side].collectAndRead();
     const result = await held;
     if (result.failures > 0) {
