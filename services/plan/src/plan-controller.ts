@@ -150,7 +150,7 @@ export class PlanController {
    * how a pull request closed by a person mutes its finding until the evidence changes.
    */
   #unblocked(last: Plan, finding: Finding, event: FindingEvent | undefined): boolean {
-    if (!ENDED.has(last.status) && last.status !== PlanStatus.Applied) return false;
+    if (!ENDED.has(last.status)) return false;
     if (Date.parse(finding.firstSeen) > Date.parse(last.updatedAt)) return true;
     return (
       event !== undefined &&
