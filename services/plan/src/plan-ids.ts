@@ -23,7 +23,11 @@ export function branchFor(
   fingerprint: string,
   generation: number,
 ): string {
-  return `patinox/${agent}/${findingKind}-${fingerprint}${generation > 1 ? `-${generation}` : ""}`;
+  // Analyze's fingerprints already start with the kind (`tool_timeouts-3fa2…`): not repeated.
+  const name = fingerprint.startsWith(`${findingKind}-`)
+    ? fingerprint
+    : `${findingKind}-${fingerprint}`;
+  return `patinox/${agent}/${name}${generation > 1 ? `-${generation}` : ""}`;
 }
 
 /** The branch of a revert plan. */
