@@ -10,6 +10,8 @@ export type { DetectorInput } from "./detector-input.ts";
 export type { DetectorSettingsInput, RateCeilingSettings } from "./detector-settings.ts";
 export { DetectorSettings } from "./detector-settings.ts";
 export { errorRateBaseline, errorRateSlo } from "./error-rate.ts";
+export type { EvolutionInput, EvolutionResult, EvolutionSide } from "./evolution-verdict.ts";
+export { EvolutionSettings, evolutionVerdict } from "./evolution-verdict.ts";
 export { findingFingerprint } from "./fingerprint.ts";
 export { latencyBaseline, latencySlo } from "./latency.ts";
 export type {

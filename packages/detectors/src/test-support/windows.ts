@@ -24,6 +24,8 @@ export interface WindowCounts {
   readonly modelCalls?: number;
   readonly fallbacks?: number;
   readonly breakerOpens?: number;
+  /** Runs by definition version. */
+  readonly versions?: Readonly<Record<string, number>>;
 }
 
 /** Window `i` of agent `support` with the given counts. */
@@ -55,6 +57,7 @@ export function windowAt(i: number, c: WindowCounts, agent = "support"): MetricW
     fallbacks: c.fallbacks ?? 0,
     tools,
     breakerOpens: c.breakerOpens ?? 0,
+    versions: c.versions ?? {},
   });
 }
 
