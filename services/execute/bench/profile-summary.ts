@@ -55,6 +55,35 @@ profile.samples.forEach((id, i) => {
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 const total = profile.endTime - profile.startTime;
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) {
+  for (const child of node.children ?? []) parentOf.set(child, node.id);
+}
+const isCore = (who: string) => who === "node: (core)" || who === "(native / V8)";
+// Node's own code (sockets, fetch, streams) and native frames are charged to the nearest
+// package or workspace frame that called them, e.g. socket writes to the NATS client.
+const chargedTo = new Map<number, string>();
+const charge = (id: number): string => {
+  const known = chargedTo.get(id);
+  if (known !== undefined) return known;
+  const frame = byId.get(id)?.callFrame;
+  let who = "(native / V8)";
+  if (frame !== undefined) {
+    who = /^\(.*\)$/.test(frame.functionName) ? frame.functionName : owner(frame.url);
+    const parent = parentOf.get(id);
+    if (isCore(who) && parent !== undefined) {
+      const above = charge(parent);
+      if (above !== "(root)") who = above;
+    }
+  }
+  chargedTo.set(id, who);
+  return who;
+};
+const byCaller = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const who = charge(id);
+  byCaller.set(who, (byCaller.get(who) ?? 0) + us);
+}
 const byOwner = new Map<string, number>();
 const byFunction = new Map<string, number>();
 for (const [id, us] of selfUs) {
@@ -73,6 +102,12 @@ process.stdout.write(
   `${file}\nprofiled ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (shares below are of busy time)\n\nby owner:\n`,
 );
 for (const [who, us] of sorted(byOwner).filter(([w]) => w !== "(idle)")) {
+  process.stdout.write(`  ${pct(us)}  ${who}\n`);
+}
+process.stdout.write(
+  "\nby owner, Node's own code charged to the package that called it (async resumptions stay under (root)):\n",
+);
+for (const [who, us] of sorted(byCaller).filter(([w]) => w !== "(idle)")) {
   process.stdout.write(`  ${pct(us)}  ${who}\n`);
 }
 process.stdout.write(`\ntop ${top} functions (self time):\n`);
