@@ -108,7 +108,7 @@ export const planService: ServiceDefinition<typeof PlanConfigSchema> = {
         base: config.PATINOX_PLAN_BASE_BRANCH,
         applyOnMerge: config.PATINOX_PLAN_APPLY_ON_MERGE,
       },
-      "plan started",
+      "proposals configured",
     );
   },
 };
