@@ -1,25 +1,24 @@
 import { FindingKind } from "@patinox/contracts";
-import { DetectorSettings } from "@patinox/detectors";
+import { DetectorSettings, EvolutionSettings } from "@patinox/detectors";
 import { env } from "@patinox/runtime";
 import { z } from "zod";
 
 const KINDS = Object.values(FindingKind) as [FindingKind, ...FindingKind[]];
 
 /** A JSON object from one variable, checked by `schema`; the message names what was expected. */
-const detectorSettingsJson = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({
-        code: "custom",
-        message: 'expected JSON such as {"error_rate_slo":{"minRuns":50}}',
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(DetectorSettings);
+function jsonSetting<S extends z.ZodType>(schema: S, example: string) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `expected JSON such as ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
 
 /** `all`, or a comma-separated list of detector kinds. */
 const dryRunList = z
@@ -50,7 +49,12 @@ export const AnalyzeConfigSchema = z.object({
   /** K: healthy windows in a row that resolve an open finding. @default 3 */
   PATINOX_ANALYZE_RESOLVE_AFTER: env.int(1, 1_000).default(3),
   /** Detector settings as JSON (every field optional; see docs/analyze.md). @default {} */
-  PATINOX_ANALYZE_DETECTORS: detectorSettingsJson.optional(),
+  PATINOX_ANALYZE_DETECTORS: jsonSetting(
+    DetectorSettings,
+    '{"error_rate_slo":{"minRuns":50}}',
+  ).optional(),
+  /** How applied plans are judged, as JSON (see docs/analyze.md). @default {} */
+  PATINOX_ANALYZE_EVOLUTION: jsonSetting(EvolutionSettings, '{"minSamples":200}').optional(),
   /** Detectors that only record what they would raise: `all` or a list of kinds. @default none */
   PATINOX_ANALYZE_DRY_RUN: dryRunList.optional(),
 });
@@ -64,6 +68,7 @@ export interface AnalyzeSettings {
   readonly debounceMs: number;
   readonly resolveAfter: number;
   readonly detectors: DetectorSettings;
+  readonly evolution: EvolutionSettings;
 }
 
 /** Merges `PATINOX_ANALYZE_DRY_RUN` into the detector settings; the result is frozen. */
@@ -81,5 +86,6 @@ export function analyzeSettings(config: AnalyzeEnvironment): AnalyzeSettings {
     debounceMs: config.PATINOX_ANALYZE_DEBOUNCE_MS,
     resolveAfter: config.PATINOX_ANALYZE_RESOLVE_AFTER,
     detectors: Object.freeze(detectors),
+    evolution: Object.freeze(config.PATINOX_ANALYZE_EVOLUTION ?? EvolutionSettings.parse({})),
   });
 }

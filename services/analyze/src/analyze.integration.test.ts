@@ -1,5 +1,5 @@
 import { Kvm } from "@nats-io/kv";
-import { Finding, FindingKind, type MetricWindow } from "@patinox/contracts";
+import { Evolution, Finding, FindingKind, type MetricWindow, Plan } from "@patinox/contracts";
 import { findingFingerprint } from "@patinox/detectors";
 import { NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -226,5 +226,85 @@ describe("analyze on a real nats-server", () => {
     const events = (await analyze.events()).filter((e) => e.finding.fingerprint === fingerprint);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ id, event: "opened" });
+  });
+
+  it("judges an applied plan: the verdict before against after the version change, written once", async () => {
+    await using analyze = await AnalyzeHarness.start({
+      nats,
+      clock: new ManualClock(endOf(16)),
+      env: { PATINOX_ANALYZE_EVOLUTION: '{"minSamples":100,"minAfterWindows":3}' },
+    });
+    const fingerprint = findingFingerprint(FindingKind.ToolTimeouts, AGENT, "search");
+    const toolWindow = (i: number, timeouts: number, version: string): MetricWindow => ({
+      ...window(i, 100, 0),
+      tools: { search: { calls: 100, errors: 0, timeouts, invalidArgs: 0 } },
+      versions: { [version]: 100 },
+    });
+    for (let i = 0; i < 10; i++) await analyze.putWindow(toolWindow(i, 40, "1"));
+    for (let i = 10; i < 15; i++) await analyze.putWindow(toolWindow(i, 1, "2"));
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await analyze.knowledge.put(`plans.${AGENT}.p1`, Plan, {
+      v: 1,
+      planId: "p1",
+      agent: AGENT,
+      findingFingerprint: fingerprint,
+      findingKind: "tool_timeouts",
+      kind: "tool_timeout",
+      change: [{ path: "tools.search.timeoutMs", from: 1000, to: 5000 }],
+      rationale: "search times out",
+      baseVersion: 1,
+      appliedVersion: 2,
+      status: "applied",
+      history: [
+        { status: "proposed", at: iso(T0) },
+        { status: "applied", at: iso(T0 + 10 * W) },
+      ],
+      createdAt: iso(T0),
+      updatedAt: iso(T0 + 10 * W),
+    });
+    await analyze.knowledge.put(`findings.${AGENT}.${fingerprint}`, Finding, {
+      v: 1,
+      fingerprint,
+      kind: "tool_timeouts",
+      agent: AGENT,
+      target: "search",
+      status: "open",
+      severity: "critical",
+      confidence: 1,
+      evidence: { numbers: { rate: 0.4 }, windows: [T0 + 9 * W] },
+      firstSeen: iso(T0),
+      lastSeen: iso(T0 + 9 * W),
+    });
+    const verdict = await waitFor(
+      async () => (await analyze.knowledge.get(`evolution.${AGENT}.p1`, Evolution))?.value,
+      10_000,
+      "evolution record",
+    );
+    expect(verdict).toMatchObject({
+      planId: "p1",
+      metric: "tool_timeout_rate",
+      fromVersion: 1,
+      toVersion: 2,
+      verdict: "improved",
+      before: { value: 0.4, samples: 1000 },
+      after: { value: 0.01, samples: 500 },
+    });
+    expect(verdict.effect).toBeCloseTo(0.025, 10);
+    expect(verdict.pValue).toBeLessThan(1e-10);
+    // Final: later ticks (with more windows) do not rewrite it.
+    const revision = (await analyze.knowledge.get(`evolution.${AGENT}.p1`, Evolution))?.revision;
+    await analyze.putWindow(toolWindow(15, 90, "2"));
+    const seen = analyze.countLogged({ msg: "agent evaluated", agent: AGENT });
+    await waitFor(
+      async () =>
+        analyze.countLogged({ msg: "agent evaluated", agent: AGENT }) >= seen + 3
+          ? true
+          : undefined,
+      10_000,
+      "three more evaluations",
+    );
+    expect((await analyze.knowledge.get(`evolution.${AGENT}.p1`, Evolution))?.revision).toBe(
+      revision,
+    );
   });
 });

@@ -2,6 +2,7 @@ export type { EvaluationReport } from "./agent-analyzer.ts";
 export { AgentAnalyzer } from "./agent-analyzer.ts";
 export type { AnalyzeEnvironment, AnalyzeSettings } from "./analyze-config.ts";
 export { AnalyzeConfigSchema, analyzeSettings } from "./analyze-config.ts";
+export { EvolutionJudge } from "./evolution-judge.ts";
 export type { LifecycleContext, Transition } from "./finding-lifecycle.ts";
 export { findingEventId, transition } from "./finding-lifecycle.ts";
 export { FindingStore } from "./finding-store.ts";

@@ -3,6 +3,7 @@ import type { ServiceDefinition } from "@patinox/runtime";
 import { ensureStream, installationStreams } from "@patinox/streams";
 import { AgentAnalyzer } from "./agent-analyzer.ts";
 import { AnalyzeConfigSchema, analyzeSettings } from "./analyze-config.ts";
+import { EvolutionJudge } from "./evolution-judge.ts";
 import { FindingStore } from "./finding-store.ts";
 import { windowAnalyzer } from "./window-analyzer.ts";
 
@@ -45,7 +46,15 @@ export function createAnalyzeService(
       const store = new FindingStore({ knowledge, js: jetstream(nc), subjects, logger });
       const analyzer = new AgentAnalyzer({ knowledge, store, settings, logger, now });
       await context.supervisor.spawn(
-        windowAnalyzer({ knowledge, analyzer, store, settings, logger, now }),
+        windowAnalyzer({
+          knowledge,
+          analyzer,
+          store,
+          evolution: new EvolutionJudge({ knowledge, settings: settings.evolution, logger, now }),
+          settings,
+          logger,
+          now,
+        }),
       );
     },
   };

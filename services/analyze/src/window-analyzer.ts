@@ -4,6 +4,7 @@ import type { Knowledge } from "@patinox/knowledge";
 import type { Logger } from "@patinox/runtime";
 import type { AgentAnalyzer } from "./agent-analyzer.ts";
 import type { AnalyzeSettings } from "./analyze-config.ts";
+import type { EvolutionJudge } from "./evolution-judge.ts";
 import type { FindingStore } from "./finding-store.ts";
 import { WindowCache } from "./window-cache.ts";
 
@@ -18,6 +19,7 @@ export interface WindowAnalyzerOptions {
   readonly knowledge: Knowledge;
   readonly analyzer: AgentAnalyzer;
   readonly store: FindingStore;
+  readonly evolution: EvolutionJudge;
   readonly settings: AnalyzeSettings;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -27,14 +29,14 @@ export interface WindowAnalyzerOptions {
  * The actor that runs Analyze: it watches `metrics.>` (a new incarnation replays every current
  * window first), evaluates an agent shortly after its windows change (debounced, so a burst
  * of updates is one evaluation) and every agent on a timer, and on each tick republishes any
- * finding events a crash left owed. Evaluations run one at a time. A malformed window record
+ * finding events a crash left owed and judges applied plans (the evolution verdict). Evaluations run one at a time. A malformed window record
  * is logged and skipped; a failed evaluation is logged and retried on the next tick; only the
  * watch ending makes the actor crash, so its supervisor restarts it with a fresh watch.
  */
 export function windowAnalyzer(
   options: WindowAnalyzerOptions,
 ): ActorDefinition<WindowAnalyzerMessage> {
-  const { knowledge, analyzer, store, settings, logger } = options;
+  const { knowledge, analyzer, store, evolution, settings, logger } = options;
   const now = options.now ?? Date.now;
   const retainWindows =
     settings.detectors.currentWindows +
@@ -146,6 +148,14 @@ export function windowAnalyzer(
                 logger.error(
                   { err: error },
                   "republishing owed finding events failed; retrying on the next tick",
+                );
+              }
+              try {
+                await evolution.judgeAll();
+              } catch (error) {
+                logger.error(
+                  { err: error },
+                  "judging applied plans failed; retrying on the next tick",
                 );
               }
               return;
