@@ -1,0 +1,120 @@
+import { NatsServer } from "@patinox/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, GITHUB_TEST_TOKEN, PlanWorld } from "./test-support/plan-harness.ts";
+
+let nats: NatsServer;
+beforeAll(async () => {
+  nats = await NatsServer.start();
+});
+afterAll(async () => {
+  await nats?.stop();
+});
+
+describe("plan limits, new evidence and credentials", () => {
+  it("keeps a second plan of the same kind proposed while the open-PR limit is reached, then opens it", async () => {
+    await using world = await PlanWorld.create(nats);
+    await world.startPlan({ PATINOX_PLAN_MAX_OPEN_PRS: "1" });
+    await world.finding({ fingerprint: "fp-one", kind: "tool_timeouts", target: "lookup_order" });
+    const first = await eventually(
+      async () => (await world.plans()).find((p) => p.status === "pr-open"),
+      "first PR",
+    );
+    await world.finding({ fingerprint: "fp-two", kind: "tool_timeouts", target: "search_docs" });
+    const waiting = await eventually(
+      async () => (await world.plans()).find((p) => p.findingFingerprint === "fp-two"),
+      "the second plan",
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // reconcile and poll rounds
+    expect((await world.plan(waiting.planId))?.status).toBe("proposed");
+    expect(world.github.repository.pulls()).toHaveLength(1);
+    // Another kind is counted apart.
+    await world.finding({
+      fingerprint: "fp-three",
+      kind: "validator_rejections",
+      target: "output_max_length",
+    });
+    await eventually(
+      async () =>
+        (await world.plans()).find(
+          (p) => p.findingFingerprint === "fp-three" && p.status === "pr-open",
+        ),
+      "a PR for another kind",
+    );
+    await world.github.close(first.pr?.number ?? 0);
+    await eventually(
+      async () => (await world.plan(waiting.planId))?.status === "pr-open",
+      "the waiting plan opened",
+    );
+    expect(world.github.repository.pulls()).toHaveLength(3);
+  });
+
+  it("keeps to the PRs-per-hour limit per finding kind", async () => {
+    await using world = await PlanWorld.create(nats);
+    await world.startPlan({ PATINOX_PLAN_MAX_PRS_PER_HOUR: "1", PATINOX_PLAN_MAX_OPEN_PRS: "10" });
+    await world.finding({ fingerprint: "fp-h1", kind: "tool_timeouts", target: "lookup_order" });
+    const first = await eventually(
+      async () => (await world.plans()).find((p) => p.status === "pr-open"),
+      "first PR",
+    );
+    await world.github.close(first.pr?.number ?? 0); // closed: no longer open, still opened this hour
+    await world.finding({ fingerprint: "fp-h2", kind: "tool_timeouts", target: "search_docs" });
+    const second = await eventually(
+      async () => (await world.plans()).find((p) => p.findingFingerprint === "fp-h2"),
+      "the second plan",
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await world.plan(second.planId))?.status).toBe("proposed");
+    expect(world.github.repository.pulls()).toHaveLength(1);
+  });
+
+  it("updates the PR body when the finding's evidence changes", async () => {
+    await using world = await PlanWorld.create(nats);
+    await world.startPlan();
+    const finding = await world.finding({
+      fingerprint: "fp-ev",
+      kind: "tool_timeouts",
+      target: "lookup_order",
+    });
+    const plan = await eventually(
+      async () => (await world.plans()).find((p) => p.status === "pr-open"),
+      "PR",
+    );
+    expect(world.github.repository.pull(plan.pr?.number ?? 0)?.body).toContain(
+      "| timeout_rate | 0.3100 |",
+    );
+    await world.finding(
+      {
+        ...finding,
+        evidence: { ...finding.evidence, numbers: { timeout_rate: 0.47, calls: 900 } },
+      },
+      "changed",
+    );
+    await eventually(
+      () =>
+        world.github.repository
+          .pull(plan.pr?.number ?? 0)
+          ?.body?.includes("| timeout_rate | 0.4700 |"),
+      "the body with the new evidence",
+    );
+    expect(world.github.repository.pulls()).toHaveLength(1);
+  });
+
+  it("bad credentials make the plan failed with permission_denied, the token nowhere", async () => {
+    await using world = await PlanWorld.create(nats);
+    const { logs } = await world.startPlan({
+      GITHUB_TOKEN: "ghp_WrongToken0123456789abcdefABCDEFGH",
+    });
+    await world.finding({ fingerprint: "fp-401", kind: "tool_timeouts", target: "lookup_order" });
+    const failed = await eventually(
+      async () => (await world.plans()).find((p) => p.status === "failed"),
+      "failed",
+    );
+    expect(failed.history.at(-1)?.reason).toMatch(
+      /^permission_denied: GitHub answered 401 to find: Bad credentials; retry at /,
+    );
+    const everything = JSON.stringify(await world.plans()) + logs.join("\n");
+    expect(everything).not.toContain("ghp_WrongToken");
+    expect(everything).not.toContain(GITHUB_TEST_TOKEN);
+    expect(world.github.repository.pulls()).toHaveLength(0);
+  });
+});
