@@ -1,7 +1,7 @@
-import { createHmac } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Octokit, RequestError } from "octokit";
+import { App, Octokit, RequestError } from "octokit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubServer } from "./github-server.ts";
 import { blobSha } from "./repository.ts";
@@ -212,6 +212,7 @@ describe("GitHubServer", () => {
   it("serves under /api/v3 as GitHub Enterprise Server does", async () => {
     const ghes = new Octokit({ auth: "test-token", baseUrl: `${github.url}/api/v3` });
     await expect(ghes.rest.repos.get({ owner, repo })).resolves.toMatchObject({ status: 200 });
+    expect(github.problems()).toEqual([]);
   });
 
   it("delivers signed pull_request webhooks on merge", async () => {
@@ -250,5 +251,44 @@ describe("GitHubServer", () => {
       action: "closed",
       pull_request: { merged: true },
     });
+  });
+
+  it("exchanges a GitHub App's JWT for an installation token, and refuses a JWT signed by another key", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const appServer = await GitHubServer.start({
+      owner,
+      repo,
+      app: {
+        appId: "4242",
+        publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
+        installationId: 7,
+      },
+    });
+    try {
+      const app = new App({
+        appId: "4242",
+        privateKey: pem,
+        Octokit: Octokit.defaults({ baseUrl: appServer.url }),
+      });
+      const installation = await app.getInstallationOctokit(7);
+      await expect(installation.rest.repos.get({ owner, repo })).resolves.toMatchObject({
+        status: 200,
+      });
+
+      const other = generateKeyPairSync("rsa", { modulusLength: 2048 })
+        .privateKey.export({ type: "pkcs8", format: "pem" })
+        .toString();
+      const impostor = new App({
+        appId: "4242",
+        privateKey: other,
+        Octokit: Octokit.defaults({ baseUrl: appServer.url }),
+      });
+      const refused = await impostor.getInstallationOctokit(7);
+      await expect(refused.rest.repos.get({ owner, repo })).rejects.toMatchObject({ status: 401 });
+      expect(appServer.problems()).toEqual([]);
+    } finally {
+      await appServer.stop();
+    }
   });
 });

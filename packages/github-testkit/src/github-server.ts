@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac, randomUUID, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type GitHubDescription, githubDescription, type Operation } from "./openapi.ts";
@@ -52,6 +52,16 @@ export interface GitHubServerOptions {
   readonly files?: Record<string, string>;
   /** Tokens accepted in `Authorization` (`token …` or `Bearer …`). @default ["test-token"] */
   readonly tokens?: readonly string[];
+  /**
+   * A GitHub App installed on the repository: a JWT signed (RS256) with the App's private key
+   * and `iss` = `appId` is exchanged for an installation token at
+   * `POST /app/installations/{installationId}/access_tokens`.
+   */
+  readonly app?: {
+    readonly appId: string;
+    readonly publicKey: string;
+    readonly installationId: number;
+  };
   /** Where `pull_request` webhooks are delivered, and the secret they are signed with. */
   readonly webhook?: { readonly url: string; readonly secret: string };
 }
@@ -101,6 +111,8 @@ export class GitHubServer {
   readonly #problems: string[] = [];
   readonly #listeners = new Set<(request: RecordedRequest) => void>();
   #webhook: { url: string; secret: string } | undefined;
+  readonly #app: GitHubServerOptions["app"];
+  readonly #installationTokens = new Set<string>();
   readonly #deliveries: Promise<void>[] = [];
   #url = "";
 
@@ -114,6 +126,7 @@ export class GitHubServer {
     );
     this.#tokens = new Set(options.tokens ?? ["test-token"]);
     this.#webhook = options.webhook ? { ...options.webhook } : undefined;
+    this.#app = options.app;
     this.#handlers = this.#createHandlers();
     this.#server = createServer((req, res) => {
       void this.#serve(req, res).catch((error: unknown) => {
@@ -207,7 +220,11 @@ export class GitHubServer {
         throw new HttpError(404, "Not Found");
       }
       operation = matched.operation;
-      this.#authenticate(req);
+      if (operation.operationId === "apps/create-installation-access-token") {
+        this.#authenticateApp(req);
+      } else {
+        this.#authenticate(req);
+      }
       const scripted = this.#scripted(operation.operationId);
       if (scripted) {
         answer = scripted;
@@ -252,8 +269,39 @@ export class GitHubServer {
   #authenticate(req: IncomingMessage): void {
     const header = req.headers.authorization ?? "";
     const token = /^(?:token|bearer)\s+(.+)$/i.exec(header)?.[1];
-    if (!token || !this.#tokens.has(token)) {
+    if (!token || !(this.#tokens.has(token) || this.#installationTokens.has(token))) {
       throw new HttpError(401, "Bad credentials");
+    }
+  }
+
+  /** Checks an App JWT: RS256 over `header.payload` with the App's key, `iss` the App, not expired. */
+  #authenticateApp(req: IncomingMessage): void {
+    const jwt = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const [header, payload, signature] = jwt.split(".");
+    const app = this.#app;
+    if (!app || !header || !payload || !signature) {
+      throw new HttpError(401, "A JSON web token could not be decoded");
+    }
+    const valid = verify(
+      "RSA-SHA256",
+      Buffer.from(`${header}.${payload}`),
+      app.publicKey,
+      Buffer.from(signature, "base64url"),
+    );
+    const claims = tryJson(Buffer.from(payload, "base64url").toString("utf8")) as
+      | { iss?: unknown; exp?: unknown }
+      | undefined;
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      !valid ||
+      String(claims?.iss) !== app.appId ||
+      typeof claims?.exp !== "number" ||
+      claims.exp < now
+    ) {
+      throw new HttpError(
+        401,
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      );
     }
   }
 
@@ -386,6 +434,9 @@ export class GitHubServer {
       html_url: `${HTML_BASE}/${r.fullName}`,
       url: `${this.#url}/repos/${r.fullName}`,
       default_branch: r.defaultBranch,
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+      pushed_at: "2026-01-01T00:00:00Z",
     });
   }
 
@@ -521,6 +572,22 @@ export class GitHubServer {
   #createHandlers(): Map<string, Handler> {
     const r = this.repository;
     const handlers: Record<string, Handler> = {
+      "apps/create-installation-access-token": ({ params }) => {
+        if (Number(params.installation_id) !== this.#app?.installationId) {
+          throw new HttpError(404, "Not Found");
+        }
+        const token = `ghs_${randomUUID().replaceAll("-", "")}`;
+        this.#installationTokens.add(token);
+        return {
+          status: 201,
+          body: this.#build("installation-token", {
+            token,
+            expires_at: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+            permissions: { contents: "write", pull_requests: "write", issues: "write" },
+            repository_selection: "selected",
+          }),
+        };
+      },
       "repos/get": ({ params }) => {
         this.#checkRepo(params);
         return { status: 200, body: this.#build("full-repository", this.#repoJson()) };

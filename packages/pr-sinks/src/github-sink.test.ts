@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { PatinoxError, type Result } from "@patinox/contracts";
 import { GitHubServer } from "@patinox/github-testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -145,5 +146,42 @@ describe("GitHubSink", () => {
     };
     await expect(sink().propose(failing)).rejects.toMatchObject({ code: "config_invalid" });
     expect(github.repository.branches().size).toBe(1);
+  });
+
+  it("authenticates as a GitHub App installation", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const appServer = await GitHubServer.start({
+      owner: "acme",
+      repo: "behaviour",
+      files: { "agents/support.yaml": "# keep me\ntimeoutMs: 5000\n" },
+      app: {
+        appId: "99",
+        publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
+        installationId: 5,
+      },
+    });
+    try {
+      const appSink = new GitHubSink({
+        owner: "acme",
+        repo: "behaviour",
+        baseBranch: "main",
+        baseUrl: appServer.url,
+        auth: {
+          kind: "app",
+          appId: "99",
+          privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+          installationId: 5,
+        },
+        minWriteIntervalMs: 0,
+      });
+      await expect(appSink.propose(request())).resolves.toMatchObject({
+        created: true,
+        state: "open",
+      });
+      expect(appServer.repository.pulls()).toHaveLength(1);
+      expect(appServer.problems()).toEqual([]);
+    } finally {
+      await appServer.stop();
+    }
   });
 });
