@@ -4,7 +4,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { createSubjects, DeadLetter, PlanEvent, streamNames } from "@patinox/contracts";
+import {
+  createSubjects,
+  DeadLetter,
+  KnowledgeKeys,
+  Plan,
+  PlanEvent,
+  streamNames,
+} from "@patinox/contracts";
 import { freePort, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, PlanWorld, SUPPORT_YAML } from "./test-support/plan-harness.ts";
@@ -157,5 +164,54 @@ describe("plan edges", () => {
     } finally {
       await rm(repo, { recursive: true, force: true });
     }
+  });
+
+  it("publishes again the event of a plan written just before a crash (no second copy)", async () => {
+    await using world = await PlanWorld.create(nats);
+    const now = new Date().toISOString();
+    // A plan as a Plan that died between its write and its event would leave it.
+    await world.knowledge.put(KnowledgeKeys.plan("support", "fp-lost-1"), Plan, {
+      v: 1,
+      planId: "fp-lost-1",
+      agent: "support",
+      findingFingerprint: "fp-lost",
+      findingKind: "tool_timeouts",
+      kind: "tool_timeout",
+      change: [{ path: "tools.lookup_order.timeoutMs", from: 5000, to: 10000 }],
+      rationale: "r",
+      baseVersion: 1,
+      status: "closed",
+      history: [
+        { status: "proposed", at: now },
+        { status: "closed", at: now, reason: "the finding resolved" },
+      ],
+      createdAt: now,
+      updatedAt: now,
+    });
+    await world.startPlan({ PATINOX_PLAN_RECONCILE_MS: "300" });
+    const js = jetstream(world.nc);
+    const jsm = await jetstreamManager(world.nc);
+    const subjects = createSubjects(world.prefix);
+    await eventually(async () => {
+      const info = await jsm.streams.info(streamNames(world.prefix).events);
+      return info.state.messages > 0;
+    }, "the republished event");
+    await new Promise((r) => setTimeout(r, 1000)); // several reconcile rounds publish it again
+    await jsm.consumers.add(streamNames(world.prefix).events, {
+      durable_name: "test-lost",
+      ack_policy: AckPolicy.None,
+      filter_subject: subjects.events("plan", "support"),
+    });
+    const events: PlanEvent[] = [];
+    const batch = await (
+      await js.consumers.get(streamNames(world.prefix).events, "test-lost")
+    ).fetch({
+      max_messages: 20,
+      expires: 1000,
+    });
+    for await (const m of batch) events.push(PlanEvent.parse(m.json()));
+    expect(events.map((e) => [e.event, e.previousStatus, e.plan.status])).toEqual([
+      ["status_changed", "proposed", "closed"],
+    ]);
   });
 });

@@ -67,6 +67,9 @@ const ENDED: ReadonlySet<PlanStatus> = new Set([
 
 const CLOSED_BY_PERSON = "closed without merging";
 
+/** How recent a plan write must be for its event to be published again by a reconcile. */
+const REPUBLISH_WINDOW_MS = 90_000;
+
 /**
  * Plan's controller, level-triggered like a Kubernetes controller: whatever woke it (a finding
  * event, the reconcile timer, the pull request poll, a webhook), it reads the finding and its
@@ -98,12 +101,29 @@ export class PlanController {
 
   /** Every finding and every plan with work left, one step each. */
   async reconcileAll(): Promise<void> {
+    await this.#guard(() => this.#republishRecent());
     const keys = await this.#deps.knowledge.keys(KnowledgeKeys.allFindings);
     for (const key of keys) {
       const [, agent, fingerprint] = key.split(".");
       if (agent && fingerprint) await this.#guard(() => this.reconcileFinding(agent, fingerprint));
     }
     await this.pollPlans();
+  }
+
+  /**
+   * Publishes again the last event of every plan written in the last {@link REPUBLISH_WINDOW_MS}:
+   * a crash between a plan write and its event would otherwise lose the event. The event's
+   * `Nats-Msg-Id` is the same as the first time, so the stream keeps one (its duplicate window
+   * is 2 minutes, longer than this window).
+   */
+  async #republishRecent(): Promise<void> {
+    const since = this.#now().getTime() - REPUBLISH_WINDOW_MS;
+    for (const plan of await this.#deps.store.list()) {
+      if (Date.parse(plan.updatedAt) < since) continue;
+      const previous = plan.history[plan.history.length - 2]?.status;
+      if (previous === undefined) await this.#deps.store.publish(plan, "created");
+      else await this.#deps.store.publish(plan, "status_changed", previous);
+    }
   }
 
   /** Every plan with work left (pull requests open, merges to apply, verdicts to read, retries due). */

@@ -18,7 +18,8 @@ const MAX_HISTORY = 100;
 /**
  * Plans in the knowledge bucket (`plans.<agent>.<planId>`), every write a compare-and-set,
  * and each write followed by its PlanEvent on `<prefix>.events.plan.<agent>`. The event's
- * `Nats-Msg-Id` is derived from the plan's state (plan, history length, event kind), so the
+ * `Nats-Msg-Id` is derived from the plan's state (plan, history length, status, time of the
+ * write, event kind), so the
  * same transition published twice — by a retry, a restart or a second replica — is stored
  * once by the stream.
  */
@@ -113,7 +114,15 @@ export class PlanStore {
   ): Promise<void> {
     const id = `plan-${createHash("sha256")
       .update(
-        [plan.agent, plan.planId, plan.history.length, plan.status, event, salt].join("\u0000"),
+        [
+          plan.agent,
+          plan.planId,
+          plan.history.length,
+          plan.status,
+          plan.updatedAt,
+          event,
+          salt,
+        ].join("\u0000"),
       )
       .digest("hex")
       .slice(0, 40)}`;
