@@ -132,6 +132,11 @@ export const DetectorSettings = z
     currentWindows: PositiveInt.max(100).default(2),
     /** Windows before the current ones that form the baseline. @default 10 */
     baselineWindows: PositiveInt.max(1000).default(10),
+    /**
+     * Leave out error-rate and latency findings that a cause finding of the same evaluation
+     * explains (one fault, one finding; see `explainSymptoms`). @default true
+     */
+    explainSymptoms: z.boolean().default(true),
     error_rate_slo: ErrorRateSloSettings.prefault({}),
     error_rate_baseline: ErrorRateBaselineSettings.prefault({}),
     latency_slo: LatencySloSettings.prefault({}),

@@ -12,6 +12,7 @@ export { DetectorSettings } from "./detector-settings.ts";
 export { errorRateBaseline, errorRateSlo } from "./error-rate.ts";
 export type { EvolutionInput, EvolutionResult, EvolutionSide } from "./evolution-verdict.ts";
 export { EvolutionSettings, evolutionVerdict } from "./evolution-verdict.ts";
+export { explainSymptoms } from "./explain-symptoms.ts";
 export { findingFingerprint } from "./fingerprint.ts";
 export { latencyBaseline, latencySlo } from "./latency.ts";
 export type {

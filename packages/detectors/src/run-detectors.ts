@@ -4,6 +4,7 @@ import { budgetBurn } from "./budget-burn.ts";
 import type { DetectorInput } from "./detector-input.ts";
 import type { DetectorSettings } from "./detector-settings.ts";
 import { errorRateBaseline, errorRateSlo } from "./error-rate.ts";
+import { explainSymptoms } from "./explain-symptoms.ts";
 import { latencyBaseline, latencySlo } from "./latency.ts";
 import type { DetectorOutcome } from "./outcome.ts";
 import {
@@ -18,6 +19,7 @@ import { splitSpans } from "./window-span.ts";
  * Runs every enabled detector over one agent's windows. Agent-wide detectors answer once;
  * per-target detectors answer once per tool or validator seen in the current windows (a target
  * not seen there has no answer, which counts as inconclusive). No windows at all: no answers.
+ * Symptom findings a cause explains become inconclusive (see {@link explainSymptoms}).
  */
 export function runDetectors(input: DetectorInput, settings: DetectorSettings): DetectorOutcome[] {
   const spans = splitSpans(input.windows, input.now, settings);
@@ -47,5 +49,5 @@ export function runDetectors(input: DetectorInput, settings: DetectorSettings): 
   if (on(FindingKind.FallbackReliance)) {
     outcomes.push(...fallbackReliance(input, spans, settings.fallback_reliance));
   }
-  return outcomes;
+  return settings.explainSymptoms ? explainSymptoms(outcomes, spans.current) : outcomes;
 }
