@@ -153,7 +153,11 @@ function replaceValue(text: string, node: Node | null, value: JsonValue, pair: P
   const end = trimEnd(text, start, valueEnd);
   const indent = columnOf(text, start);
   let rendered: string;
-  if (isScalar(node) && (value === null || typeof value !== "object")) {
+  const keyColumn = columnOf(text, (pair.key as Node).range?.[0] ?? start);
+  if (isScalar(node) && typeof value === "string" && wantsBlock(value, node.type)) {
+    // Multi-line text (instructions) stays a literal block, indented under its key.
+    rendered = renderLiteralBlock(value, keyColumn + 2);
+  } else if (isScalar(node) && (value === null || typeof value !== "object")) {
     rendered = renderScalar(value, node.type);
   } else if (
     (isSeq(node) || isMap(node)) &&
@@ -194,6 +198,24 @@ function removePair(text: string, pair: Pair): string {
   const from = text.lastIndexOf("\n", keyStart - 1) + 1;
   const to = lineEnd(text, trimEnd(text, keyStart, valueEnd));
   return splice(text, from, Math.min(text.length, to + 1), "");
+}
+
+/** Whether a string is written as a literal block: it was one, or it spans lines. */
+function wantsBlock(value: string, type: string | undefined): boolean {
+  const block = type === "BLOCK_LITERAL" || type === "BLOCK_FOLDED" || value.includes("\n");
+  // A first line that starts with a space needs an indentation indicator; quoted is simpler.
+  return block && !/^[ \t]/.test(value) && !/[^\S\n]\n|[^\S\n]$/.test(value);
+}
+
+/** `|`, `|-` or `|+` and the lines, each indented by `indent` (blank lines left empty). */
+function renderLiteralBlock(value: string, indent: number): string {
+  const trailing = /\n*$/.exec(value)?.[0].length ?? 0;
+  const header = trailing === 0 ? "|-" : trailing === 1 ? "|" : "|+";
+  const body = value.slice(0, value.length - trailing);
+  const pad = " ".repeat(indent);
+  const lines = body.split("\n").map((line) => (line === "" ? "" : `${pad}${line}`));
+  // Keep-chomping's extra newlines are written as empty lines before the text that follows.
+  return `${header}\n${lines.join("\n")}${"\n".repeat(Math.max(0, trailing - 1))}`;
 }
 
 function renderScalar(value: JsonValue, type: string | undefined): string {

@@ -347,3 +347,33 @@ describe("applyChangesToYaml", () => {
     expect(back.value.text).toBe(SUPPORT_TEXT);
   });
 });
+
+describe("applyChangesToYaml on text blocks", () => {
+  it("replaces the instructions block in place, as a literal block under its key", () => {
+    const before = support().instructions;
+    const next = `${before}- If a tool times out, tell the customer you are retrying instead of guessing.\n`;
+    const result = applyChangesToYaml(SUPPORT_TEXT, "support.yaml", [
+      { path: "instructions", from: before, to: next },
+    ]);
+    if (!result.ok) throw result.error;
+    expect(result.value.definition.instructions).toBe(next);
+    expect(result.value.text).toContain(
+      "  - Be brief and friendly. Never ask for passwords or full card numbers.\n  - If a tool times out, tell the customer you are retrying instead of guessing.\n\ntools:",
+    );
+    const added = result.value.text
+      .split("\n")
+      .filter((l) => !SUPPORT_TEXT.split("\n").includes(l));
+    expect(added).toEqual([
+      "  - If a tool times out, tell the customer you are retrying instead of guessing.",
+    ]);
+  });
+
+  it("keeps a text without a final newline exact (|-)", () => {
+    const result = applyChangesToYaml(SUPPORT_TEXT, "support.yaml", [
+      { path: "instructions", to: "Line one.\n\nLine three." },
+    ]);
+    if (!result.ok) throw result.error;
+    expect(result.value.definition.instructions).toBe("Line one.\n\nLine three.");
+    expect(result.value.text).toContain("instructions: |-\n  Line one.\n\n  Line three.\n\ntools:");
+  });
+});
