@@ -192,7 +192,9 @@ describe("analyze on a real nats-server", () => {
     const events = (await analyze.events()).filter((e) => e.finding.fingerprint === SLO_FP);
     expect(events.map((e) => e.event)).toEqual(["opened"]);
     // Not the stream's duplicate window at work: only the compare-and-set winner published.
-    expect(analyze.countLogged({ msg: "finding opened", fingerprint: SLO_FP })).toBe(1);
+    expect(
+      analyze.countLogged({ msg: "finding opened", fingerprint: SLO_FP, via: "transition" }),
+    ).toBe(1);
   });
 
   it("publishes an event a crash left owed, once", async () => {
@@ -226,6 +228,7 @@ describe("analyze on a real nats-server", () => {
     const events = (await analyze.events()).filter((e) => e.finding.fingerprint === fingerprint);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ id, event: "opened" });
+    expect(analyze.countLogged({ msg: "finding opened", fingerprint, via: "outbox" })).toBe(1);
   });
 
   it("judges an applied plan: the verdict before against after the version change, written once", async () => {

@@ -26,8 +26,9 @@ export interface Applied {
  * Findings in the knowledge bucket, and their events. A transition is written by
  * compare-and-set together with the event it owes (the record's `pendingEvents` outbox); only
  * the writer whose compare-and-set won publishes it, with `Nats-Msg-Id` = the event id, then
- * removes it from the outbox. {@link flushPending} republishes whatever a crash left owed;
- * the events stream's duplicate window drops a second copy of the same id.
+ * removes it from the outbox. {@link flushPending} republishes whatever a crash left owed
+ * (entries older than a grace period, so it does not race the writer); the events stream's
+ * duplicate window drops a second copy of the same id.
  */
 export class FindingStore {
   readonly #knowledge: Knowledge;
@@ -69,12 +70,12 @@ export class FindingStore {
     );
     if (!written || entry === undefined) return { written: false };
     if (owed === undefined) return { written: true };
-    await this.#publish(entry.value, owed);
+    await this.#publish(entry.value, owed, "transition");
     return { written: true, event: owed.event };
   }
 
   /** Publishes every event owed by any finding (after a crash between write and publish). */
-  async flushPending(): Promise<number> {
+  async flushPending(now: number, graceMs: number): Promise<number> {
     let published = 0;
     for (const key of await this.#knowledge.keys(KnowledgeKeys.allFindings)) {
       let entry: Awaited<ReturnType<Knowledge["get"]>>;
@@ -87,14 +88,21 @@ export class FindingStore {
       const finding = entry?.value as Finding | undefined;
       for (const pending of finding?.pendingEvents ?? []) {
         if (finding === undefined) break;
-        await this.#publish(finding, pending);
+        // A fresh entry is most likely being published by its writer right now.
+        if (now - Date.parse(pending.at) < graceMs) continue;
+        await this.#publish(finding, pending, "outbox");
         published++;
       }
     }
     return published;
   }
 
-  async #publish(finding: Finding, pending: PendingEvent): Promise<void> {
+  /** `via`: the writer of the transition, or the outbox sweep after a crash (for the logs). */
+  async #publish(
+    finding: Finding,
+    pending: PendingEvent,
+    via: "transition" | "outbox",
+  ): Promise<void> {
     const { pendingEvents: _, ...clean } = finding;
     const event: FindingEvent = {
       v: 1,
@@ -116,6 +124,8 @@ export class FindingStore {
         fingerprint: finding.fingerprint,
         kind: finding.kind,
         event: pending.event,
+        id: pending.id,
+        via,
         duplicate: ack.duplicate,
       },
       `finding ${pending.event}`,

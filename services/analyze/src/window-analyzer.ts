@@ -8,6 +8,9 @@ import type { EvolutionJudge } from "./evolution-judge.ts";
 import type { FindingStore } from "./finding-store.ts";
 import { WindowCache } from "./window-cache.ts";
 
+/** How old an owed event must be before the tick republishes it (its writer may be at it). */
+const OUTBOX_GRACE_MS = 5_000;
+
 /** What the window analyzer is told. */
 export type WindowAnalyzerMessage =
   | { readonly type: "evaluate"; readonly agent: string }
@@ -143,7 +146,7 @@ export function windowAnalyzer(
               cache.prune(now(), retainWindows);
               for (const agent of cache.agents()) await evaluate(agent);
               try {
-                await store.flushPending();
+                await store.flushPending(now(), OUTBOX_GRACE_MS);
               } catch (error) {
                 logger.error(
                   { err: error },
