@@ -55,6 +55,7 @@ function figures(execute: SideFigures): BenchFigures {
     date: "2026-11-24T07:45:00.000Z",
     node: "v20.20.2",
     cores: 2,
+    loadAverage: { start: 1, end: 1 },
     options,
     baseline: side(2_000, 3_000, 20e6),
     execute,

@@ -37,6 +37,8 @@ export interface BenchFigures {
   readonly date: string;
   readonly node: string;
   readonly cores: number;
+  /** The machine's one-minute load average when the bench started and ended. */
+  readonly loadAverage: { readonly start: number; readonly end: number };
   readonly options: BenchOptions;
   readonly baseline: SideFigures;
   readonly execute: SideFigures;
@@ -238,7 +240,7 @@ export function formatReport(figures: BenchFigures): string {
   const { execute: e, baseline: b } = figures;
   const ratio = (x: number, y: number) => fixed(x / y, 2);
   const lines: string[] = [
-    `Execute benchmark · ${figures.date} · Node ${figures.node} · ${figures.cores} cores`,
+    `Execute benchmark · ${figures.date} · Node ${figures.node} · ${figures.cores} cores · load average ${fixed(figures.loadAverage.start)} at start, ${fixed(figures.loadAverage.end)} at end`,
     `(a) model answers at once: ${int.format(options.instantRequests)} requests per side, ${options.instantInFlight} in flight`,
     `(b) model takes ${options.modelLatencyMs} ms: ${int.format(options.slowRequests)} requests per side, ${options.slowInFlight} in flight (Little's-law ideal ${int.format(ideal)} runs/s)`,
     "",

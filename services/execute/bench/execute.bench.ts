@@ -7,7 +7,7 @@
  */
 
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -118,6 +118,7 @@ function progress(message: string): void {
 }
 
 async function main(options: BenchOptions): Promise<BenchFigures> {
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
   const dir = await mkdtemp(join(tmpdir(), "patinox-bench-execute-"));
   progress(`logs${options.profile ? " and CPU profiles" : ""} in ${dir}`);
   await using nats = await NatsServer.start();
@@ -302,6 +303,7 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
     date: new Date().toISOString(),
     node: process.version,
     cores: availableParallelism(),
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? Number.NaN },
     options,
     baseline: figures("baseline"),
     execute: figures("execute"),
