@@ -13,6 +13,8 @@ export { applyChangesToYaml } from "./apply-to-yaml.ts";
 export { readDefinitionPath } from "./definition-paths.ts";
 export type { DroppedChange, PolicyVerdict } from "./evolution-policy.ts";
 export { checkChange, numericTarget, ruleFor } from "./evolution-policy.ts";
+export type { InstructionPlannerOptions } from "./instruction-planner.ts";
+export { planInstructionChange } from "./instruction-planner.ts";
 export type { ModelCandidate, NoProposal, PlannerOptions, Proposal } from "./planners.ts";
 export { describeFinding, planFinding } from "./planners.ts";
 export { revertChanges } from "./revert.ts";
