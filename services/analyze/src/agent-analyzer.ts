@@ -1,14 +1,23 @@
 import {
   AgentDefinitionRecord,
+  FindingKind,
   KnowledgeKeys,
   type MetricWindow,
   SloConfig,
 } from "@patinox/contracts";
-import { type DetectorOutcome, runDetectors } from "@patinox/detectors";
+import { type DetectorOutcome, type DetectorSettings, runDetectors } from "@patinox/detectors";
 import type { Knowledge } from "@patinox/knowledge";
 import type { Logger } from "@patinox/runtime";
 import type { AnalyzeSettings } from "./analyze-config.ts";
 import type { FindingStore } from "./finding-store.ts";
+
+/**
+ * Monitor folds `breaker.state` events, which name a provider's model but no agent, into the
+ * windows of this reserved agent (`metrics._breakers.<windowStart>`). Analyze runs only the
+ * breaker flapping detector there: its findings are installation-wide, under agent
+ * `_breakers`.
+ */
+export const BREAKER_WINDOWS_AGENT = "_breakers";
 
 /** What one evaluation of one agent did. */
 export interface EvaluationReport {
@@ -31,6 +40,8 @@ export class AgentAnalyzer {
   readonly #settings: AnalyzeSettings;
   readonly #logger: Logger;
   readonly #now: () => number;
+  /** The detector settings for {@link BREAKER_WINDOWS_AGENT}: breaker flapping alone. */
+  readonly #breakerOnly: DetectorSettings;
 
   constructor(options: {
     knowledge: Knowledge;
@@ -44,12 +55,23 @@ export class AgentAnalyzer {
     this.#settings = options.settings;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    const only = Object.fromEntries(
+      Object.values(FindingKind).map((kind) => [
+        kind,
+        { ...options.settings.detectors[kind], enabled: kind === FindingKind.BreakerFlapping },
+      ]),
+    );
+    this.#breakerOnly = { ...options.settings.detectors, ...only } as DetectorSettings;
   }
 
   async evaluate(agent: string, windows: readonly MetricWindow[]): Promise<EvaluationReport> {
     const now = this.#now();
-    const limits = await this.#limitsOf(agent);
-    const outcomes = runDetectors({ agent, windows, now, ...limits }, this.#settings.detectors);
+    const breakers = agent === BREAKER_WINDOWS_AGENT;
+    const limits = breakers
+      ? { slo: SloConfig.parse({}), tokenBudgetPerHour: undefined }
+      : await this.#limitsOf(agent);
+    const detectors = breakers ? this.#breakerOnly : this.#settings.detectors;
+    const outcomes = runDetectors({ agent, windows, now, ...limits }, detectors);
     let written = 0;
     let events = 0;
     for (const outcome of outcomes) {

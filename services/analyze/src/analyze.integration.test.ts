@@ -310,4 +310,16 @@ describe("analyze on a real nats-server", () => {
       revision,
     );
   });
+
+  it("raises breaker flapping for Monitor's installation-wide _breakers windows, and nothing else there", async () => {
+    await using analyze = await AnalyzeHarness.start({ nats, clock: new ManualClock(endOf(11)) });
+    for (const i of [10, 11]) {
+      await analyze.putWindow({ ...window(i, 0, 0), agent: "_breakers", breakerOpens: 2 });
+    }
+    const fingerprint = findingFingerprint(FindingKind.BreakerFlapping, "_breakers");
+    const f = await analyze.waitForFinding("_breakers", fingerprint, (x) => x.status === "open");
+    expect(f.evidence.numbers).toMatchObject({ breaker_opens: 4, windows_with_opens: 2 });
+    const report = await analyze.logged({ msg: "agent evaluated", agent: "_breakers" });
+    expect(report.answers).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 export type { EvaluationReport } from "./agent-analyzer.ts";
-export { AgentAnalyzer } from "./agent-analyzer.ts";
+export { AgentAnalyzer, BREAKER_WINDOWS_AGENT } from "./agent-analyzer.ts";
 export type { AnalyzeEnvironment, AnalyzeSettings } from "./analyze-config.ts";
 export { AnalyzeConfigSchema, analyzeSettings } from "./analyze-config.ts";
 export { EvolutionJudge } from "./evolution-judge.ts";
