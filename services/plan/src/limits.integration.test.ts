@@ -1,6 +1,11 @@
-import { NatsServer } from "@patinox/testkit";
+import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, GITHUB_TEST_TOKEN, PlanWorld } from "./test-support/plan-harness.ts";
+import {
+  eventually,
+  GITHUB_TEST_TOKEN,
+  PlanWorld,
+  SUPPORT_YAML,
+} from "./test-support/plan-harness.ts";
 
 let nats: NatsServer;
 beforeAll(async () => {
@@ -116,5 +121,53 @@ describe("plan limits, new evidence and credentials", () => {
     expect(everything).not.toContain("ghp_WrongToken");
     expect(everything).not.toContain(GITHUB_TEST_TOKEN);
     expect(world.github.repository.pulls()).toHaveLength(0);
+  });
+});
+
+describe("the LLM planner", () => {
+  it("proposes an instructions edit for a finding no rule covers, as one PR with a literal-block diff", async () => {
+    const yaml = SUPPORT_YAML.replace(
+      "evolution:\n  allow:\n",
+      "evolution:\n  allow:\n    - path: instructions\n",
+    );
+    await using world = await PlanWorld.create(nats, yaml);
+    const model = await ModelServer.start({
+      apiKey: "sk-planner-test-key-0123456789",
+      handler: (request) => {
+        const asked = JSON.parse(String(request.messages[1]?.content)) as { instructions: string };
+        return ModelStep.text(
+          JSON.stringify({
+            instructions: `${asked.instructions}- Never include internal links in an answer.\n`,
+            rationale: "Answers are rejected for internal links.",
+          }),
+        );
+      },
+    });
+    try {
+      const { logs } = await world.startPlan({
+        PATINOX_PLAN_LLM_MODEL: "planner-model",
+        PATINOX_PLAN_LLM_BASE_URL: model.baseURL,
+        PATINOX_PLAN_LLM_API_KEY: "sk-planner-test-key-0123456789",
+      });
+      await world.finding({
+        fingerprint: "fp-links",
+        kind: "validator_rejections",
+        target: "no_internal_links",
+      });
+      const plan = await eventually(
+        async () => (await world.plans()).find((p) => p.status === "pr-open"),
+        "PR",
+      );
+      expect(plan.kind).toBe("instructions");
+      const pull = world.github.repository.pull(plan.pr?.number ?? 0);
+      expect(pull?.body).toContain("+  - Never include internal links in an answer.");
+      const file = world.github.repository.readFile(pull?.head ?? "", "agents/support.yaml") ?? "";
+      const added = file.split("\n").filter((l) => !yaml.split("\n").includes(l));
+      expect(added).toEqual(["  - Never include internal links in an answer."]);
+      expect(model.chatRequests).toHaveLength(1);
+      expect(logs.join("\n")).not.toContain("sk-planner-test-key");
+    } finally {
+      await model.close();
+    }
   });
 });

@@ -112,6 +112,16 @@ export const PlanConfigSchema = z
       z.array(ModelCandidate).max(50),
       'a list of models, e.g. [{"name":"gpt-4o-mini","provider":"openai","speedRank":1}]',
     ).default([]),
+    /**
+     * The model of the LLM planner (instruction changes for findings no rule covers, only where
+     * the agent's policy allows `instructions`); off when unset.
+     */
+    PATINOX_PLAN_LLM_MODEL: z.string().min(1).max(200).optional(),
+    /** Its OpenAI-compatible endpoint. @default https://api.openai.com/v1 */
+    PATINOX_PLAN_LLM_BASE_URL: httpUrl().optional(),
+    /** Its API key (secret); `OPENAI_API_KEY` when unset. */
+    PATINOX_PLAN_LLM_API_KEY: env.secret().optional(),
+    OPENAI_API_KEY: env.secret().optional(),
     /** The durable consumer of finding events. */
     PATINOX_PLAN_CONSUMER: z
       .string()

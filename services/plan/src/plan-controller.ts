@@ -1,5 +1,6 @@
 import { applyDefinition, parseDefinition } from "@patinox/agents";
 import {
+  type AgentDefinition,
   AgentDefinitionRecord,
   Evolution,
   Finding,
@@ -13,6 +14,8 @@ import type { Knowledge } from "@patinox/knowledge";
 import {
   applyChangesToYaml,
   type ModelCandidate,
+  type NoProposal,
+  type Proposal as PlannedChange,
   planFinding,
   readDefinitionPath,
   revertChanges,
@@ -36,6 +39,14 @@ export interface ControllerOptions {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly models: readonly ModelCandidate[];
+  /**
+   * Asked when no rule-based planner has a change for a finding (the LLM planner of
+   * instructions); a refusal is reported once and asked again after `retryMaxMs`.
+   */
+  readonly fallbackPlanner?: (
+    finding: Finding,
+    definition: AgentDefinition,
+  ) => Promise<PlannedChange | NoProposal>;
 }
 
 /** What the controller works with. */
@@ -87,6 +98,8 @@ export class PlanController {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Findings already reported as unplannable, so the reconcile timer does not repeat it. */
   readonly #reported = new Set<string>();
+  /** When the fallback (LLM) planner was last asked about a finding, to keep its cost bounded. */
+  readonly #fallbackAsked = new Map<string, number>();
 
   constructor(deps: ControllerDeps, options: ControllerOptions) {
     this.#deps = deps;
@@ -188,7 +201,21 @@ export class PlanController {
       this.#reportOnce(finding, `agent ${finding.agent} has no live definition to plan against`);
       return;
     }
-    const outcome = planFinding(finding, record.value.definition, { models: this.#options.models });
+    let outcome: PlannedChange | NoProposal = planFinding(finding, record.value.definition, {
+      models: this.#options.models,
+    });
+    if (outcome.kind === "none" && this.#options.fallbackPlanner) {
+      const key = `${finding.agent}/${finding.fingerprint}`;
+      const askedAt = this.#fallbackAsked.get(key);
+      if (askedAt !== undefined && this.#now().getTime() - askedAt < this.#options.retryMaxMs)
+        return;
+      this.#fallbackAsked.set(key, this.#now().getTime());
+      const fallback = await this.#options.fallbackPlanner(finding, record.value.definition);
+      outcome =
+        fallback.kind === "proposal"
+          ? { ...fallback, dropped: [...outcome.dropped, ...fallback.dropped] }
+          : { ...fallback, dropped: [...outcome.dropped, ...fallback.dropped] };
+    }
     if (outcome.kind === "none") {
       this.#reportOnce(finding, outcome.reason, outcome.dropped);
       return;

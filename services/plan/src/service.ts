@@ -1,9 +1,12 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { ActorDefinition } from "@patinox/actors";
+import type { AgentDefinition, Finding } from "@patinox/contracts";
+import { planInstructionChange } from "@patinox/planners";
 import type { ServiceDefinition } from "@patinox/runtime";
 import { DeadLetterSink, ensureStream, installationStreams } from "@patinox/streams";
+import OpenAI from "openai";
 import { FindingConsumer } from "./finding-consumer.ts";
-import { PlanConfigSchema } from "./plan-config.ts";
+import { type PlanConfig, PlanConfigSchema } from "./plan-config.ts";
 import { PlanController } from "./plan-controller.ts";
 import { PlanStore } from "./plan-store.ts";
 import { sinkFromConfig } from "./sinks.ts";
@@ -49,6 +52,7 @@ export const planService: ServiceDefinition<typeof PlanConfigSchema> = {
         retryBaseMs: config.PATINOX_PLAN_RETRY_BASE_MS,
         retryMaxMs: config.PATINOX_PLAN_RETRY_MAX_MS,
         models: config.PATINOX_PLAN_MODELS,
+        ...(config.PATINOX_PLAN_LLM_MODEL ? { fallbackPlanner: llmPlanner(config) } : {}),
       },
     );
     const consumer = new FindingConsumer({
@@ -112,6 +116,18 @@ export const planService: ServiceDefinition<typeof PlanConfigSchema> = {
     );
   },
 };
+
+/** The LLM planner of instructions, with a real `openai` client; the key is revealed only into it. */
+function llmPlanner(config: PlanConfig) {
+  const apiKey = (config.PATINOX_PLAN_LLM_API_KEY ?? config.OPENAI_API_KEY)?.reveal() ?? "unset";
+  const client = new OpenAI({
+    apiKey,
+    ...(config.PATINOX_PLAN_LLM_BASE_URL ? { baseURL: config.PATINOX_PLAN_LLM_BASE_URL } : {}),
+  });
+  const model = config.PATINOX_PLAN_LLM_MODEL ?? "";
+  return (finding: Finding, definition: AgentDefinition) =>
+    planInstructionChange(finding, definition, { client, model });
+}
 
 /** Runs `work` every `intervalMs` (first after `firstDelayMs`) until `signal` aborts; one failed round is logged by the controller. */
 async function every(

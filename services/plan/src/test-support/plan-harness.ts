@@ -90,17 +90,18 @@ export class PlanWorld implements AsyncDisposable {
     this.knowledge = knowledge;
   }
 
-  static async create(nats: NatsServer): Promise<PlanWorld> {
+  /** A world whose repository and live definition hold `yaml` (the example support agent by default). */
+  static async create(nats: NatsServer, yaml: string = SUPPORT_YAML): Promise<PlanWorld> {
     const prefix = `t${randomBytes(4).toString("hex")}`;
     const github = await GitHubServer.start({
       owner: "acme",
       repo: "behaviour",
       tokens: [GITHUB_TEST_TOKEN],
-      files: { "agents/support.yaml": SUPPORT_YAML, "README.md": "# Behaviour\n" },
+      files: { "agents/support.yaml": yaml, "README.md": "# Behaviour\n" },
     });
     const nc = await connect({ servers: nats.url });
     const knowledge = await openKnowledge(nc, { bucket: prefix });
-    const parsed = parseDefinition(SUPPORT_YAML, "support.yaml");
+    const parsed = parseDefinition(yaml, "support.yaml");
     if (!parsed.ok) throw parsed.error;
     await applyDefinition(knowledge, parsed.value.definition, {
       appliedBy: "test",
