@@ -36,6 +36,8 @@ const services: ServiceProcess[] = [];
 /** Everything published on the server while the services ran, except the test's own requests. */
 const published: string[] = [];
 const ownRequests = new Set<string>();
+/** The test's own requests as the observer saw them: the control that the scan can see a canary. */
+const ownSeen: string[] = [];
 
 function leaks(text: string): string[] {
   return NEEDLES.filter(({ needle }) => text.includes(needle)).map(({ name }) => name);
@@ -64,7 +66,8 @@ beforeAll(async () => {
         ? [...msg.headers.keys()].map((k) => `${k}: ${msg.headers?.get(k)}`)
         : [];
       const text = `${msg.subject}\n${headers.join("\n")}\n${new TextDecoder().decode(msg.data)}`;
-      if (!ownRequests.has(msg.subject + new TextDecoder().decode(msg.data))) published.push(text);
+      if (ownRequests.has(msg.subject + new TextDecoder().decode(msg.data))) ownSeen.push(text);
+      else published.push(text);
     },
   });
   await observer.flush();
@@ -176,7 +179,8 @@ describe("canary secrets", () => {
       ),
     ];
     expect(found).toEqual([]);
-    // The scan saw the traffic it claims to have seen.
+    // The scan saw the traffic it claims to have seen, and finds a canary where one is.
+    expect(ownSeen.flatMap(leaks)).toContain("email");
     expect(published.some((text) => text.startsWith("patinox.telemetry.execute."))).toBe(true);
     expect(published.some((text) => text.startsWith("$KV.patinox.metrics.support."))).toBe(true);
     expect(services.every((s) => s.child.lines.length > 0)).toBe(true);

@@ -23,6 +23,10 @@ const SetupConfigSchema = NatsConnectionConfigSchema.extend({
     .default("patinox"),
   PATINOX_BUCKET_REPLICAS: env.int(1, 5).default(1),
   PATINOX_STREAM_REPLICAS: env.int(1, 5).default(1),
+  // The limits Monitor and Execute set on their streams, so the Job and the services agree.
+  PATINOX_TELEMETRY_MAX_AGE_MS: env.int(60_000, 365 * 86_400_000).optional(),
+  PATINOX_TELEMETRY_MAX_BYTES: env.int(-1, Number.MAX_SAFE_INTEGER).optional(),
+  PATINOX_RESULTS_MAX_AGE_MS: env.int(60_000, 365 * 86_400_000).optional(),
 });
 
 let config;
@@ -46,6 +50,9 @@ try {
   const streams = installationStreams({
     prefix: config.PATINOX_PREFIX,
     replicas: config.PATINOX_STREAM_REPLICAS,
+    telemetryMaxAgeMs: config.PATINOX_TELEMETRY_MAX_AGE_MS,
+    telemetryMaxBytes: config.PATINOX_TELEMETRY_MAX_BYTES,
+    resultsMaxAgeMs: config.PATINOX_RESULTS_MAX_AGE_MS,
   });
   for (const stream of Object.values(streams)) {
     const { action } = await ensureStream(jsm, stream);
