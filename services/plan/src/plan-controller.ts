@@ -453,7 +453,9 @@ export class PlanController {
       KnowledgeKeys.evolution(plan.agent, plan.planId),
       Evolution,
     );
-    if (!verdict) return;
+    // Inconclusive is "not yet": Analyze refreshes it while the plan is `applied`; moving on
+    // now would stop that and leave the change unmeasured.
+    if (!verdict || verdict.value.verdict === "inconclusive") return;
     const e = verdict.value;
     const numbers = `${e.metric} ${e.before.value} → ${e.after.value}${e.pValue === undefined ? "" : ` (p=${e.pValue})`}`;
     if (e.verdict === "regressed") {
