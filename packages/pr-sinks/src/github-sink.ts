@@ -124,7 +124,6 @@ export class GitHubSink implements ChangeSink {
           base: this.#options.baseBranch,
           title: request.title,
           body: request.body,
-          maintainer_can_modify: true,
         });
         pull = created.data as PullSummary;
       } catch (error) {

@@ -1,3 +1,4 @@
+import { applyDefinition, parseDefinition } from "@patinox/agents";
 import { AgentDefinitionRecord, KnowledgeKeys } from "@patinox/contracts";
 import { NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -221,5 +222,35 @@ describe("plan against the GitHub test server", () => {
     );
     expect(world.github.repository.readFile("main", "agents/support.yaml")).toBe(SUPPORT_YAML);
     expect(world.github.problems()).toEqual([]);
+  });
+
+  it("without applyOnMerge, a merged plan becomes applied once the user's CD applies the merged file", async () => {
+    await using world = await PlanWorld.create(nats);
+    await world.startPlan();
+    await world.finding({ fingerprint: "fp-cd", kind: "tool_timeouts", target: "search_docs" });
+    const plan = await eventually(
+      async () => (await world.plans()).find((p) => p.status === "pr-open"),
+      "pr-open",
+    );
+    await world.github.merge(plan.pr?.number ?? 0);
+    await eventually(async () => (await world.plan(plan.planId))?.status === "merged", "merged");
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await world.plan(plan.planId))?.status).toBe("merged"); // nothing applied it yet
+    // What `patinox agents apply agents/` in the user's CD does with the merged file:
+    const merged = parseDefinition(
+      world.github.repository.readFile("main", "agents/support.yaml") ?? "",
+      "support.yaml",
+    );
+    if (!merged.ok) throw merged.error;
+    await applyDefinition(world.knowledge, merged.value.definition, {
+      appliedBy: "cli:ci",
+      reason: "deploy",
+    });
+    const applied = await eventually(async () => {
+      const p = await world.plan(plan.planId);
+      return p?.status === "applied" ? p : undefined;
+    }, "applied once live");
+    expect(applied.appliedVersion).toBe(2);
+    expect(applied.history.at(-1)?.reason).toBe("live as version 2");
   });
 });
