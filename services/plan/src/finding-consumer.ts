@@ -109,6 +109,12 @@ export class FindingConsumer {
       await this.#deadLetter(msg, parsed.error);
       return;
     }
+    // A pull request flow can outlast the ack wait (GitHub's pacing, retries): tell the server
+    // the message is still being worked on, so it is not handed out again meanwhile.
+    const heartbeat = setInterval(
+      () => msg.working(),
+      Math.max(500, Math.floor(this.#o.ackWaitMs / 2)),
+    );
     try {
       await this.#o.handle(parsed.value);
       msg.ack();
@@ -122,6 +128,8 @@ export class FindingConsumer {
         "finding event not handled; redelivering",
       );
       msg.nak(RETRY_DELAY_MS);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
