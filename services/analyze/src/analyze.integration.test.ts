@@ -1,6 +1,8 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { Evolution, Finding, FindingKind, type MetricWindow, Plan } from "@patinox/contracts";
 import { findingFingerprint } from "@patinox/detectors";
+import { ensureStream, installationStreams } from "@patinox/streams";
 import { NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findingEventId } from "./finding-lifecycle.ts";
@@ -321,5 +323,52 @@ describe("analyze on a real nats-server", () => {
     expect(f.evidence.numbers).toMatchObject({ breaker_opens: 4, windows_with_opens: 2 });
     const report = await analyze.logged({ msg: "agent evaluated", agent: "_breakers" });
     expect(report.answers).toBe(1);
+  });
+
+  it("gives an opening finding sample trace ids from the telemetry that shows the problem", async () => {
+    await using analyze = await AnalyzeHarness.start({ nats, clock: new ManualClock(endOf(11)) });
+    const jsm = await jetstreamManager(analyze.nc);
+    await ensureStream(jsm, installationStreams({ prefix: analyze.prefix }).telemetry);
+    const js = jetstream(analyze.nc);
+    const trace = (n: number) => n.toString(16).padStart(32, "0");
+    const toolCall = (n: number, agent: string, tool: string, status: string) => ({
+      v: 1,
+      id: `e${n}`,
+      at: new Date(T0 + 10 * W).toISOString(),
+      service: "execute",
+      type: "tool.call",
+      agent,
+      runId: `r${n}`,
+      traceId: trace(n),
+      tool,
+      status,
+      latencyMs: 400,
+      attempt: 1,
+    });
+    const events = [
+      toolCall(1, AGENT, "search", "ok"),
+      toolCall(2, AGENT, "search", "timeout"),
+      toolCall(3, "other", "search", "timeout"),
+      toolCall(4, AGENT, "fetch_page", "timeout"),
+      toolCall(5, AGENT, "search", "timeout"),
+      toolCall(6, AGENT, "search", "error"),
+      toolCall(7, AGENT, "search", "timeout"),
+    ];
+    for (const e of events) {
+      await js.publish(`${analyze.prefix}.telemetry.execute.tool.call`, JSON.stringify(e), {
+        msgID: e.id,
+      });
+    }
+    for (const i of [10, 11]) {
+      await analyze.putWindow({
+        ...window(i, 100, 0),
+        tools: { search: { calls: 100, errors: 0, timeouts: 50, invalidArgs: 0 } },
+      });
+    }
+    const fingerprint = findingFingerprint(FindingKind.ToolTimeouts, AGENT, "search");
+    const f = await analyze.waitForFinding(AGENT, fingerprint, (x) => x.status === "open");
+    expect(f.sampleTraceIds).toEqual([trace(2), trace(5), trace(7)]);
+    const [event] = (await analyze.events()).filter((e) => e.finding.fingerprint === fingerprint);
+    expect(event?.finding.sampleTraceIds).toEqual([trace(2), trace(5), trace(7)]);
   });
 });

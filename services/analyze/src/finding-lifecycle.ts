@@ -9,6 +9,8 @@ export interface LifecycleContext {
   readonly resolveAfter: number;
   /** The detector is in dry-run: record what it would raise, owe no event. */
   readonly dryRun: boolean;
+  /** Trace ids that show the problem, for a finding that opens. @default none */
+  readonly sampleTraceIds?: readonly string[];
 }
 
 /** The record to write and the event it owes, or nothing to write. */
@@ -88,8 +90,7 @@ function opened(outcome: FindingOutcome, ctx: LifecycleContext): Transition {
     severity: outcome.severity,
     confidence: outcome.confidence,
     evidence: evidenceOf(outcome),
-    // Windows carry no trace ids yet (see docs/analyze.md).
-    sampleTraceIds: [],
+    sampleTraceIds: [...(ctx.sampleTraceIds ?? [])].slice(0, 20),
     firstSeen: iso(ctx.now),
     lastSeen: iso(ctx.now),
     healthyStreak: 0,

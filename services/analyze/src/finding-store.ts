@@ -12,6 +12,7 @@ import { findingFingerprint } from "@patinox/detectors";
 import { type Knowledge, Unchanged } from "@patinox/knowledge";
 import type { Logger } from "@patinox/runtime";
 import { type LifecycleContext, transition } from "./finding-lifecycle.ts";
+import type { TraceSampler } from "./trace-sampler.ts";
 
 type PendingEvent = NonNullable<Finding["pendingEvents"]>[number];
 
@@ -35,23 +36,29 @@ export class FindingStore {
   readonly #js: JetStreamClient;
   readonly #subjects: Subjects;
   readonly #logger: Logger;
+  readonly #sampler: TraceSampler | undefined;
 
   constructor(options: {
     knowledge: Knowledge;
     js: JetStreamClient;
     subjects: Subjects;
     logger: Logger;
+    /** Finds trace ids for a finding that opens; none without it. */
+    sampler?: TraceSampler;
   }) {
     this.#knowledge = options.knowledge;
     this.#js = options.js;
     this.#subjects = options.subjects;
     this.#logger = options.logger;
+    this.#sampler = options.sampler;
   }
 
   /** Moves the finding of one detector answer along its lifecycle, and publishes what it owes. */
   async apply(outcome: FindingOutcome | HealthyOutcome, ctx: LifecycleContext): Promise<Applied> {
     const fingerprint = findingFingerprint(outcome.kind, outcome.agent, outcome.target);
     const key = KnowledgeKeys.finding(outcome.agent, fingerprint);
+    const samples = await this.#samplesIfOpening(key, outcome, ctx);
+    const context = samples === undefined ? ctx : { ...ctx, sampleTraceIds: samples };
     let owed: PendingEvent | undefined;
     let written = false;
     const entry = await this.#knowledge.update(
@@ -61,7 +68,7 @@ export class FindingStore {
         // May run several times on lost races: only the last run's decision was written.
         owed = undefined;
         written = false;
-        const next = transition(current, outcome, ctx);
+        const next = transition(current, outcome, context);
         if (!next.write) return Unchanged;
         written = true;
         owed = next.event === undefined ? undefined : next.finding.pendingEvents?.at(-1);
@@ -72,6 +79,23 @@ export class FindingStore {
     if (owed === undefined) return { written: true };
     await this.#publish(entry.value, owed, "transition");
     return { written: true, event: owed.event };
+  }
+
+  /**
+   * Trace samples for a finding answer that will open (or reopen) its finding: read before the
+   * compare-and-set, since the change function must stay free of I/O.
+   */
+  async #samplesIfOpening(
+    key: string,
+    outcome: FindingOutcome | HealthyOutcome,
+    ctx: LifecycleContext,
+  ): Promise<string[] | undefined> {
+    if (outcome.verdict !== "finding" || this.#sampler === undefined) return undefined;
+    const current = await this.#knowledge.get(key, FindingSchema).catch(() => undefined);
+    const finding = current?.value as Finding | undefined;
+    const opening =
+      finding === undefined || finding.status !== "open" || (finding.dryRun && !ctx.dryRun);
+    return opening ? await this.#sampler.sample(outcome) : undefined;
   }
 
   /** Publishes every event owed by any finding (after a crash between write and publish). */

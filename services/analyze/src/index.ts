@@ -8,4 +8,6 @@ export { findingEventId, transition } from "./finding-lifecycle.ts";
 export { FindingStore } from "./finding-store.ts";
 export type { AnalyzeServiceOptions } from "./service.ts";
 export { analyzeService, createAnalyzeService } from "./service.ts";
+export type { TraceSamplerOptions } from "./trace-sampler.ts";
+export { TraceSampler } from "./trace-sampler.ts";
 export { WindowCache } from "./window-cache.ts";

@@ -5,6 +5,7 @@ import { AgentAnalyzer } from "./agent-analyzer.ts";
 import { AnalyzeConfigSchema, analyzeSettings } from "./analyze-config.ts";
 import { EvolutionJudge } from "./evolution-judge.ts";
 import { FindingStore } from "./finding-store.ts";
+import { TraceSampler } from "./trace-sampler.ts";
 import { windowAnalyzer } from "./window-analyzer.ts";
 
 /** Options of {@link createAnalyzeService}. */
@@ -43,7 +44,9 @@ export function createAnalyzeService(
       });
       const ensured = await ensureStream(await jetstreamManager(nc), streams.events);
       logger.info({ stream: streams.events.name, action: ensured.action }, "events stream ready");
-      const store = new FindingStore({ knowledge, js: jetstream(nc), subjects, logger });
+      const js = jetstream(nc);
+      const sampler = new TraceSampler({ js, prefix: config.PATINOX_PREFIX, logger });
+      const store = new FindingStore({ knowledge, js, subjects, logger, sampler });
       const analyzer = new AgentAnalyzer({ knowledge, store, settings, logger, now });
       await context.supervisor.spawn(
         windowAnalyzer({
