@@ -51,11 +51,14 @@ export function windowAnalyzer(
     start(ctx) {
       const cache = new WindowCache();
       const scheduled = new Map<string, NodeJS.Timeout>();
-      const tell = (message: WindowAnalyzerMessage): void => {
+      /** Tells the actor; false when it is stopping or its mailbox is full. */
+      const tell = (message: WindowAnalyzerMessage): boolean => {
         try {
           ctx.self.tell(message);
+          return true;
         } catch {
           // Stopping, or the mailbox is full: the next tick evaluates every agent anyway.
+          return false;
         }
       };
       const schedule = (agent: string): void => {
@@ -114,7 +117,11 @@ export function windowAnalyzer(
           if (!ctx.signal.aborted) tell({ type: "watch-ended", error });
         },
       );
-      const timer = setInterval(() => tell({ type: "tick" }), settings.intervalMs);
+      // One tick at a time in the mailbox: a slow tick must not pile up more behind it.
+      let tickQueued = false;
+      const timer = setInterval(() => {
+        if (!tickQueued) tickQueued = tell({ type: "tick" });
+      }, settings.intervalMs);
 
       const evaluate = async (agent: string): Promise<void> => {
         try {
@@ -143,6 +150,7 @@ export function windowAnalyzer(
               await evaluate(message.agent);
               return;
             case "tick":
+              tickQueued = false;
               cache.prune(now(), retainWindows);
               for (const agent of cache.agents()) await evaluate(agent);
               try {
