@@ -40,6 +40,12 @@ tools:
     timeoutMs: 250
     retries: 0
 
+limits:
+  # The demo's traffic is about 15 requests a second.
+  rateLimit:
+    requestsPerMinute: 6000
+    burst: 200
+
 evolution:
   allow:
     # The loop may raise the tool's timeout up to 2 s, at most 1 s per change.

@@ -81,8 +81,8 @@ export class LoopWatcher {
         }
         if (evolution)
           this.#once(
-            `verdict ${plan.planId} inconclusive ${evolution.at}`,
-            "Analyze: not enough windows since the change yet",
+            `verdict ${plan.planId} pending`,
+            `Analyze: measuring ${evolution.metric}, before (v${evolution.fromVersion}) against after (v${evolution.toVersion})`,
           );
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -93,11 +93,12 @@ export class LoopWatcher {
   async #windows(): Promise<void> {
     const { knowledge, agent } = this.#options;
     const keys = await knowledge.keys(KnowledgeKeys.metricsOf(agent));
-    // Narrate each window once it is complete: the newest is still filling.
-    for (const key of keys.sort().slice(0, -1)) {
+    // Narrate each window once it is complete: a window ended a whole window ago has had its
+    // late events folded in (Monitor writes in batches).
+    for (const key of keys.sort()) {
       if (this.#seen.has(key)) continue;
       const window = (await knowledge.get(key, MetricWindow))?.value;
-      if (!window) continue;
+      if (!window || window.windowStart + 2 * window.windowMs > Date.now()) continue;
       const tool = window.tools.lookup_order;
       this.#once(
         key,
@@ -120,9 +121,9 @@ export class LoopWatcher {
 }
 
 function describeFinding(finding: Finding): string {
-  if (finding.status === "resolved")
-    return `Analyze: finding ${finding.kind} on ${finding.target} resolved`;
-  return `Analyze: finding ${finding.kind} on ${finding.target} (${finding.severity}, confidence ${finding.confidence.toFixed(2)})`;
+  const what = finding.target ? `${finding.kind} on ${finding.target}` : finding.kind;
+  if (finding.status === "resolved") return `Analyze: finding ${what} resolved`;
+  return `Analyze: finding ${what} (${finding.severity}, confidence ${finding.confidence.toFixed(2)})`;
 }
 
 function describePlanStep(plan: Plan, step: Plan["history"][number]): string {

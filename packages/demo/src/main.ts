@@ -22,6 +22,8 @@ import { Traffic } from "./traffic.ts";
 
 /** The demo gives up after this long (it normally ends in about a minute). */
 const DEMO_TIMEOUT_MS = Number(process.env.PATINOX_DEMO_TIMEOUT_MS ?? 240_000);
+/** How long the demo's reviewer looks at a proposal before merging it. */
+const REVIEW_MS = 12_000;
 /** Short windows so the loop turns in seconds, not minutes. */
 const WINDOW_MS = 5_000;
 
@@ -43,6 +45,9 @@ const env: NodeJS.ProcessEnv = {
   PATINOX_MONITOR_WINDOW_MS: String(WINDOW_MS),
   PATINOX_ANALYZE_INTERVAL_MS: "2000",
   PATINOX_ANALYZE_RESOLVE_AFTER: "2",
+  // The loop turns in seconds here, so the "before" side holds one short window: judge the
+  // change on 30 calls a side rather than the default 100.
+  PATINOX_ANALYZE_EVOLUTION: JSON.stringify({ minSamples: 30 }),
   PATINOX_PLAN_SINK: "git",
   PATINOX_PLAN_GIT_REPO: repo.path,
   PATINOX_PLAN_APPLY_ON_MERGE: "true",
@@ -72,8 +77,9 @@ await applyDefinition(knowledge, definition, { appliedBy: "demo", reason: "initi
 say("applied agents/orders.yaml (lookup_order timeout 250 ms)");
 
 const traffic = new Traffic(nc, "orders");
+await traffic.ready();
 traffic.start();
-say("traffic: about 20 requests a second");
+say("traffic: about 15 requests a second");
 
 const watcher = new LoopWatcher({ knowledge, agent: "orders", say });
 const timeout = setTimeout(() => {
@@ -86,13 +92,18 @@ let exit = 0;
 try {
   const outcome = await watcher.run({
     onProposed: async (branch) => {
-      say(`reviewer: merging ${branch} into main`);
+      // A reviewer takes a moment; it also leaves the "before" side a few full windows.
+      say(`reviewer: reading the diff of ${branch} …`);
+      process.stdout.write(indent(await repo.diff(branch)));
+      await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
+      say(`reviewer: approved; merging ${branch} into main`);
       await repo.merge(branch);
     },
     onApplied: () => say("Execute reloads the new version; runs in flight finish on the old one"),
   });
   if (outcome) {
     const { plan, evolution } = outcome;
+    await traffic.stop();
     process.stdout.write("\n== the plan ==\n");
     process.stdout.write(`${plan.planId} (${plan.kind}) for finding ${plan.findingFingerprint}\n`);
     process.stdout.write(`rationale: ${plan.rationale}\n`);
@@ -119,3 +130,11 @@ try {
   await nats[Symbol.asyncDispose]();
 }
 process.exitCode = process.exitCode || exit;
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => `          ${line}\n`)
+    .join("");
+}

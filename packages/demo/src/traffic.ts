@@ -18,6 +18,22 @@ export class Traffic {
     this.#subject = `patinox.agents.${agent}.run`;
   }
 
+  /** Waits until the agent answers (Execute may still be starting), up to `timeoutMs`. */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.#nc.request(this.#subject, JSON.stringify({ v: 1, input: "ping" }), {
+          timeout: 5_000,
+        });
+        return;
+      } catch (error) {
+        if (Date.now() > until) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
   start(): void {
     this.#running = true;
     this.#loops = Array.from({ length: CONCURRENCY }, (_, i) => this.#loop(i));
