@@ -90,6 +90,17 @@ export const STREAM_WRITES: Record<
   plan: ["events", "deadLetters"],
 };
 
+/** Streams each service only reads, through ordered consumers (Analyze samples traces from telemetry). */
+export const STREAM_READS: Record<
+  PatinoxServiceName,
+  ReadonlyArray<keyof ReturnType<typeof streamNames>>
+> = {
+  execute: [],
+  monitor: [],
+  analyze: ["telemetry"],
+  plan: [],
+};
+
 /** The durable consumers each service reads through: stream field and consumer name. */
 export const CONSUMERS: Record<
   PatinoxServiceName,
@@ -124,6 +135,31 @@ function orderedConsumerApi(stream: string): string[] {
     // Flow-control answers of push consumers.
     `$JS.FC.${stream}.>`,
   ];
+}
+
+/**
+ * Denies touching the durable consumers of other services: an ordered consumer's grants
+ * (`MSG.NEXT.<stream>.*`) would otherwise reach them too, and pulling from another service's
+ * durable would take its messages away. Deny wins over allow on nats-server.
+ */
+function foreignDurableDenies(
+  installation: NatsInstallation,
+  owner?: PatinoxServiceName,
+): string[] {
+  const streams = streamNames(installation.prefix);
+  return PATINOX_SERVICES.filter((service) => service !== owner).flatMap((service) =>
+    CONSUMERS[service].flatMap(({ stream, durable }) => {
+      const name = `${streams[stream]}.${durable}`;
+      return [
+        `$JS.API.CONSUMER.MSG.NEXT.${name}`,
+        `$JS.API.CONSUMER.DELETE.${name}`,
+        `$JS.API.CONSUMER.CREATE.${name}`,
+        `$JS.API.CONSUMER.CREATE.${name}.>`,
+        `$JS.API.CONSUMER.DURABLE.CREATE.${name}`,
+        `$JS.ACK.${name}.>`,
+      ];
+    }),
+  );
 }
 
 /** JetStream API subjects of one durable pull consumer: create it, pull, ack. */
@@ -173,6 +209,9 @@ export function servicePermissions(
     subjects.serviceStatus(service),
   ];
   for (const field of STREAM_WRITES[service]) publish.push(...streamApi(streams[field]));
+  for (const field of STREAM_READS[service]) {
+    publish.push(`$JS.API.STREAM.INFO.${streams[field]}`, ...orderedConsumerApi(streams[field]));
+  }
   for (const { stream, durable } of CONSUMERS[service]) {
     publish.push(...durableConsumerApi(streams[stream], durable));
   }
@@ -207,6 +246,7 @@ export function servicePermissions(
         "$JS.API.STREAM.DELETE.>",
         "$JS.API.STREAM.PURGE.>",
         ...KNOWLEDGE_FAMILIES.filter((family) => !overlaps(family, ownKeys)).map(kv),
+        ...foreignDurableDenies(installation, service),
       ],
     },
     subscribe: { allow: subscribe, deny: [] },
@@ -264,7 +304,11 @@ export function setupPermissions(
           `$JS.API.STREAM.UPDATE.${stream}`,
         ]),
       ],
-      deny: ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>"],
+      deny: [
+        "$JS.API.STREAM.DELETE.>",
+        "$JS.API.STREAM.PURGE.>",
+        ...foreignDurableDenies(installation),
+      ],
     },
     subscribe: { allow: ["_INBOX.>"], deny: [] },
     allowResponses: false,
@@ -304,7 +348,11 @@ export function operatorPermissions(
         subjects.agentRunAll,
         subjects.runCancelAll,
       ],
-      deny: ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>"],
+      deny: [
+        "$JS.API.STREAM.DELETE.>",
+        "$JS.API.STREAM.PURGE.>",
+        ...foreignDurableDenies(installation),
+      ],
     },
     subscribe: { allow: ["_INBOX.>"], deny: [] },
     allowResponses: false,

@@ -111,6 +111,9 @@ beforeAll(async () => {
   const extra: Record<string, NodeJS.ProcessEnv> = {
     execute: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: "sk-deploy-test" },
     monitor: { PATINOX_MONITOR_WINDOW_MS: "1000" },
+    analyze: { PATINOX_ANALYZE_INTERVAL_MS: "200", PATINOX_ANALYZE_DEBOUNCE_MS: "20" },
+    // A model Plan may add as a fallback, so an error-rate finding has a change to propose.
+    plan: { PATINOX_PLAN_MODELS: '[{"name":"backup-model"}]' },
   };
   for (const name of SERVICES) {
     services.set(
@@ -125,8 +128,6 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  if (process.env.DEPLOY_TEST_DUMP)
-    (await import("node:fs")).writeFileSync(process.env.DEPLOY_TEST_DUMP, nats.log);
   for (const service of services.values()) await service[Symbol.asyncDispose]();
   for (const nc of connections) await nc.close().catch(() => undefined);
   await model?.close();
@@ -163,6 +164,46 @@ describe("deploy/nats/authorization.conf", () => {
       for await (const _key of keys) return true;
       return false;
     });
+    expect(violations()).toEqual([]);
+  });
+  it("lets Analyze turn windows into a finding and Plan turn the finding into a plan", async () => {
+    // Monitor's own credentials write an incident into the windows of another agent: ten
+    // healthy windows, then two that fail 30 % of runs, the last one current.
+    const operator = await connectAs("operator");
+    const knowledge = await openKnowledge(operator.nc, { bucket: "patinox", create: false });
+    await applyDefinition(
+      knowledge,
+      AgentDefinition.parse({
+        v: 1,
+        name: "incident",
+        model: { name: "test-model" },
+        instructions: "Echo.",
+        // Plan may propose a fallback model for it.
+        evolution: { allow: [{ path: "model.fallbacks" }] },
+      }),
+      { appliedBy: "deploy-test", reason: "loop test" },
+    );
+    const monitor = await connectAs("monitor");
+    const windows = await new Kvm(monitor.nc).open("patinox");
+    const W = 600_000;
+    // Not in the last seconds of a window: the two incident windows must stay current.
+    await eventually(() => Date.now() % W < W - 30_000, 40_000);
+    const current = Math.floor(Date.now() / W) * W;
+    for (let i = 11; i >= 0; i--) {
+      const failed = i <= 1 ? 30 : 1;
+      await windows.put(
+        `metrics.incident.${current - i * W}`,
+        JSON.stringify(metricWindow(current - i * W, W, 100, failed)),
+      );
+    }
+    const kv = await new Kvm(operator.nc).open("patinox");
+    const firstKey = async (filter: string) => {
+      for await (const key of await kv.keys(filter)) return key;
+      return undefined;
+    };
+    await eventually(async () => (await firstKey("findings.incident.>")) !== undefined, 60_000);
+    await eventually(async () => (await firstKey("plans.incident.>")) !== undefined, 60_000);
+    expect(monitor.refused).toEqual([]);
     expect(violations()).toEqual([]);
   });
 });
@@ -224,6 +265,19 @@ describe("refusals", () => {
     }
   });
 
+  it("Analyze may read telemetry but not pull from Monitor's durable consumer", async () => {
+    const { nc, refused } = await connectAs("analyze");
+    await expect(
+      nc.request("$JS.API.CONSUMER.MSG.NEXT.patinox_telemetry.monitor", '{"batch":1}', {
+        timeout: 5_000,
+      }),
+    ).rejects.toThrow();
+    await eventually(() => refused.length >= 1);
+    expect(refused.map((e) => e.subject)).toEqual([
+      "$JS.API.CONSUMER.MSG.NEXT.patinox_telemetry.monitor",
+    ]);
+  });
+
   it("Execute may not serve another service's status subject, nor Analyze the run subject", async () => {
     const execute = await connectAs("execute");
     const status = execute.nc.subscribe("patinox.svc.plan.status");
@@ -246,9 +300,33 @@ describe("refusals", () => {
     // The service processes themselves never ran into a wall: every violation the server
     // logged came from this test's deliberate attempts (its connections are named so).
     const logged = violations();
-    expect(logged.length).toBeGreaterThanOrEqual(19);
+    expect(logged.length).toBeGreaterThanOrEqual(20);
     expect(
       logged.filter((v) => !v.client.startsWith("deploy-test-") || v.role === undefined),
     ).toEqual([]);
   });
 });
+
+/** A metric window of `runs` runs, `failed` of them failed (the shape Monitor writes). */
+function metricWindow(windowStart: number, windowMs: number, runs: number, failed: number): object {
+  return {
+    v: 1,
+    agent: "incident",
+    windowStart,
+    windowMs,
+    runs,
+    ok: runs - failed,
+    maxSteps: 0,
+    failedByCode: { tool_failure: failed },
+    rejectedByValidator: {},
+    latency: { schema: "loglinear-v1", buckets: {}, count: 0, sum: 0, min: 0, max: 0 },
+    tokens: { input: 0, output: 0 },
+    costUsd: 0,
+    models: {},
+    fallbacks: 0,
+    tools: {},
+    breakerOpens: 0,
+    versions: {},
+    highWater: {},
+  };
+}
