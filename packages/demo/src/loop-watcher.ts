@@ -77,7 +77,7 @@ export class LoopWatcher {
             `verdict ${plan.planId}`,
             `Analyze: the change ${evolution.verdict.replace("_", " ")}`,
           );
-          return { plan, evolution };
+          return { plan: await this.#settled(key, plan), evolution };
         }
         if (evolution)
           this.#once(
@@ -105,6 +105,19 @@ export class LoopWatcher {
         `Monitor: window ${new Date(window.windowStart).toISOString().slice(11, 19)} — ${window.runs} runs, lookup_order ${tool?.calls ?? 0} calls, ${tool?.timeouts ?? 0} timeouts, versions ${Object.keys(window.versions).join("/") || "-"}`,
       );
     }
+  }
+
+  /** The plan once Plan has acted on the verdict (verified, regressed), or as it is after 10 s. */
+  async #settled(key: string, plan: Plan): Promise<Plan> {
+    const until = Date.now() + 10_000;
+    let current = plan;
+    while (current.status === "applied" && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      current = (await this.#options.knowledge.get(key, Plan))?.value ?? current;
+    }
+    const last = current.history.at(-1);
+    if (last && current !== plan) this.#options.say(describePlanStep(current, last));
+    return current;
   }
 
   #first(id: string): boolean {
