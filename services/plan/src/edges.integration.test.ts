@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import {
   createSubjects,
   DeadLetter,
@@ -213,5 +214,24 @@ describe("plan edges", () => {
     expect(events.map((e) => [e.event, e.previousStatus, e.plan.status])).toEqual([
       ["status_changed", "proposed", "closed"],
     ]);
+  });
+
+  it("an unreadable finding record neither closes its PR nor is retried forever", async () => {
+    await using world = await PlanWorld.create(nats);
+    const { logs } = await world.startPlan();
+    await world.finding({ fingerprint: "fp-bad", kind: "tool_timeouts", target: "lookup_order" });
+    const plan = await eventually(
+      async () => (await world.plans()).find((p) => p.status === "pr-open"),
+      "PR",
+    );
+    const kv = await new Kvm(world.nc).open(world.prefix);
+    await kv.put(KnowledgeKeys.finding("support", "fp-bad"), "not a finding");
+    await eventually(
+      () => logs.some((l) => l.includes("finding record unreadable")),
+      "the unreadable record logged",
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // poll and reconcile rounds
+    expect((await world.plan(plan.planId))?.status).toBe("pr-open");
+    expect(world.github.repository.pull(plan.pr?.number ?? 0)?.state).toBe("open");
   });
 });

@@ -78,6 +78,9 @@ const ENDED: ReadonlySet<PlanStatus> = new Set([
 
 const CLOSED_BY_PERSON = "closed without merging";
 
+/** What {@link PlanController} reads for a finding record that fails its schema. */
+const UNREADABLE: unique symbol = Symbol("unreadable finding");
+
 /** How recent a plan write must be for its event to be published again by a reconcile. */
 const REPUBLISH_WINDOW_MS = 90_000;
 
@@ -157,11 +160,9 @@ export class PlanController {
   /** One finding: make sure it has exactly one working plan, or none once resolved. */
   async reconcileFinding(agent: string, fingerprint: string, event?: FindingEvent): Promise<void> {
     await this.#lock(`${agent}/${fingerprint}`, async () => {
-      const stored = await this.#deps.knowledge.get(
-        KnowledgeKeys.finding(agent, fingerprint),
-        Finding,
-      );
-      const finding = stored?.value ?? event?.finding;
+      const stored = await this.#readFinding(agent, fingerprint);
+      if (stored === UNREADABLE && !event) return; // nothing trustworthy to act on
+      const finding = stored === UNREADABLE ? event?.finding : (stored ?? event?.finding);
       if (finding?.dryRun) return;
       const plans = (await this.#deps.store.list(agent)).filter(
         (p) => p.findingFingerprint === fingerprint,
@@ -252,7 +253,15 @@ export class PlanController {
 
   /** One step of a plan; `finding` when the caller already read it. */
   async #drive(plan: Plan, known?: Finding): Promise<void> {
-    const finding = known ?? (await this.#finding(plan));
+    const read = known ?? (await this.#readFinding(plan.agent, plan.findingFingerprint));
+    // An unreadable finding is neither open nor resolved: touch nothing that depends on it.
+    const dependsOnFinding =
+      !plan.revertOf &&
+      (plan.status === PlanStatus.Proposed ||
+        plan.status === PlanStatus.Failed ||
+        plan.status === PlanStatus.PrOpen);
+    if (read === UNREADABLE && dependsOnFinding) return;
+    const finding = read === UNREADABLE ? undefined : read;
     switch (plan.status) {
       case PlanStatus.Proposed:
       case PlanStatus.Failed:
@@ -623,17 +632,21 @@ export class PlanController {
     return await this.#deps.store.transition(plan, from, status, reason, this.#now(), patch);
   }
 
-  async #finding(plan: Plan): Promise<Finding | undefined> {
+  /**
+   * The finding as stored (`undefined` when absent). A record that fails its schema is logged
+   * and reported as {@link UNREADABLE}, never retried forever and never taken for "resolved".
+   */
+  async #readFinding(
+    agent: string,
+    fingerprint: string,
+  ): Promise<Finding | undefined | typeof UNREADABLE> {
+    const key = KnowledgeKeys.finding(agent, fingerprint);
     try {
-      return (
-        await this.#deps.knowledge.get(
-          KnowledgeKeys.finding(plan.agent, plan.findingFingerprint),
-          Finding,
-        )
-      )?.value;
+      return (await this.#deps.knowledge.get(key, Finding))?.value;
     } catch (error) {
-      this.#deps.logger.warn({ planId: plan.planId, code: codeOf(error) }, "finding unreadable");
-      return undefined;
+      if (!(error instanceof PatinoxError && error.code === "record_invalid")) throw error;
+      this.#deps.logger.warn({ key, code: error.code }, "finding record unreadable");
+      return UNREADABLE;
     }
   }
 
