@@ -228,13 +228,17 @@ describe("closed loop: a tool that times out often", () => {
 
 describe("closed loop: kill -9 of Plan at each step of the pull request flow", () => {
   it("restarted after every kill, Plan opens exactly one pull request and applies the merge once", async () => {
-    await using world = await startWorld();
+    await using world = await LoopWorld.start({ model });
 
-    // Right after the finding exists (Plan may or may not have started on it).
-    await world.waitFor("an open tool_timeouts finding", async () =>
-      (await world.findings()).find((f) => f.kind === "tool_timeouts" && f.status === "open"),
+    // Right after the finding exists: Plan's first request to GitHub is its look at the
+    // repository for that finding (nothing is written yet).
+    const firstLook = world.killRightAfter("plan", () => true, "any request");
+    world.traffic.start();
+    await firstLook;
+    expect(await world.findings()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: "tool_timeouts", status: "open" })]),
     );
-    await world.kill("plan");
+    expect(world.githubWrites()).toEqual([]);
 
     // Then right after each write GitHub answered: the branch, the commit, the pull request,
     // its labels. Each restarted Plan is killed at the next step.
@@ -267,9 +271,26 @@ describe("closed loop: kill -9 of Plan at each step of the pull request flow", (
     expect(creates("repos/create-or-update-file-contents")).toBe(1);
     expect(creates("pulls/create")).toBe(1);
 
-    // Merged, and Plan killed at once (before its next poll): the restarted one applies it once.
+    // Merged. Plan is killed right after it lists the branch's (now merged) pull request,
+    // before it records anything; the Plan restarted then is killed right after it reads the
+    // merged file from main to apply it; the one restarted after that applies it, once.
     await world.github.merge(plan.pr?.number ?? 0);
-    await world.kill("plan");
+    await world.killRightAfter(
+      "plan",
+      (r) => r.operationId === "pulls/list",
+      "pulls/list after the merge",
+    );
+    expect((await world.definition())?.version).toBe(1);
+    let listed = false;
+    await world.startAndKillRightAfter(
+      "plan",
+      (r) => {
+        if (r.operationId === "pulls/list") listed = true;
+        return listed && r.operationId === "repos/get-content";
+      },
+      "repos/get-content of the merged file",
+    );
+    expect((await world.definition())?.version).toBe(1);
     await world.startService("plan");
     const applied = await world.waitFor("the plan applied", async () =>
       (await world.plans()).find((p) => p.appliedVersion !== undefined),

@@ -127,7 +127,8 @@ export class LoopWorld implements AsyncDisposable {
         return {
           ...common,
           PATINOX_ANALYZE_INTERVAL_MS: "1000",
-          PATINOX_ANALYZE_RESOLVE_AFTER: "2",
+          // PATINOX_ANALYZE_RESOLVE_AFTER stays at its default (3 healthy windows), so a
+          // finding resolves about when the verdict comes, as it would in production.
           // Verdicts on this traffic (~10 tool calls a second) within a few windows: the
           // default of 100 samples a side would take a minute of short windows.
           PATINOX_ANALYZE_EVOLUTION: JSON.stringify({ minSamples: EVOLUTION_MIN_SAMPLES }),
@@ -165,32 +166,55 @@ export class LoopWorld implements AsyncDisposable {
   }
 
   /**
-   * Starts a service and kills it with SIGKILL from inside the GitHub server's request
-   * listener, right after GitHub answered its first successful `operationId` (the listener is
-   * in place before the process starts, so a step taken during start-up is caught too).
-   * Resolves with that request once the process is gone.
+   * Starts a service and kills it with SIGKILL right after GitHub answered its first
+   * successful `operationId` (or request that `matches`) — see {@link killRightAfter}. The
+   * listener is in place before the process starts, so a step taken during start-up is caught.
    */
   async startAndKillRightAfter(
     service: LoopService,
-    operationId: string,
+    step: string | ((request: RecordedRequest) => boolean),
+    what = typeof step === "string" ? step : "the step",
+  ): Promise<RecordedRequest> {
+    const matches =
+      typeof step === "string" ? (request: RecordedRequest) => request.operationId === step : step;
+    return await this.killRightAfter(service, matches, what, () => this.#spawn(service));
+  }
+
+  /**
+   * Kills `service` with SIGKILL from inside the GitHub server's request listener, right after
+   * GitHub answered the first successful request that `matches`; resolves with that request
+   * once the process is gone. `start` spawns the process after the listener is in place;
+   * without it the running process is the one killed. Fails (killing the process, with
+   * {@link explain}) if no such request comes within `timeoutMs`.
+   */
+  async killRightAfter(
+    service: LoopService,
+    matches: (request: RecordedRequest) => boolean,
+    what: string,
+    start?: () => NodeProcess,
+    timeoutMs = 60_000,
   ): Promise<RecordedRequest> {
     let process: NodeProcess | undefined;
     let seen: RecordedRequest | undefined;
     const unlisten = this.github.onRequest((request) => {
-      if (seen || request.operationId !== operationId || request.status >= 400) return;
+      if (seen || request.status >= 400 || !matches(request)) return;
       seen = request;
       process?.child.kill("SIGKILL");
     });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      process = this.#spawn(service);
-      const { signal } = await process.exited;
+      process = start ? start() : this.process(service);
+      const running = process;
+      timer = setTimeout(() => running.child.kill("SIGKILL"), timeoutMs);
+      const { signal } = await running.exited;
       this.#processes.delete(service);
       if (!seen || signal !== "SIGKILL")
         throw new Error(
-          `${service} exited (${signal ?? "no signal"}) before GitHub answered ${operationId}\n${await this.explain()}`,
+          `${service} exited (${signal ?? "no signal"}) without GitHub answering ${what} (waited up to ${timeoutMs} ms)\n${await this.explain()}`,
         );
       return seen;
     } finally {
+      clearTimeout(timer);
       unlisten();
     }
   }
