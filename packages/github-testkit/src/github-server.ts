@@ -16,10 +16,18 @@ export type ScriptedFailure =
       readonly status: 401 | 403 | 404 | 409 | 422 | 500 | 502 | 503;
       readonly message?: string;
     }
-  /** A primary rate limit: 403, `x-ratelimit-remaining: 0` and the reset time. */
-  | { readonly kind: "primary-rate-limit"; readonly resetInSeconds?: number }
-  /** A secondary rate limit: 403 with `retry-after` and GitHub's message. */
-  | { readonly kind: "secondary-rate-limit"; readonly retryAfterSeconds?: number };
+  /** A primary rate limit: 403 (or 429), `x-ratelimit-remaining: 0` and the reset time. */
+  | {
+      readonly kind: "primary-rate-limit";
+      readonly resetInSeconds?: number;
+      readonly status?: 403 | 429;
+    }
+  /** A secondary rate limit: 403 (or 429) with `retry-after` and GitHub's message. */
+  | {
+      readonly kind: "secondary-rate-limit";
+      readonly retryAfterSeconds?: number;
+      readonly status?: 403 | 429;
+    };
 
 /** Which requests a {@link ScriptedFailure} applies to, and how many times. */
 export interface FailureScript {
@@ -318,7 +326,7 @@ export class GitHubServer {
     switch (failure.kind) {
       case "primary-rate-limit":
         return {
-          status: 403,
+          status: failure.status ?? 403,
           body: {
             message: "API rate limit exceeded for user ID 1.",
             documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`,
@@ -331,7 +339,7 @@ export class GitHubServer {
         };
       case "secondary-rate-limit":
         return {
-          status: 403,
+          status: failure.status ?? 403,
           body: {
             message:
               "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",

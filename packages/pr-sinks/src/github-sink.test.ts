@@ -114,6 +114,8 @@ describe("GitHubSink", () => {
     [{ kind: "status", status: 403 } as const, "permission_denied"],
     [{ kind: "primary-rate-limit", resetInSeconds: 120 } as const, "rate_limited"],
     [{ kind: "secondary-rate-limit", retryAfterSeconds: 90 } as const, "rate_limited"],
+    [{ kind: "primary-rate-limit", resetInSeconds: 120, status: 429 } as const, "rate_limited"],
+    [{ kind: "secondary-rate-limit", retryAfterSeconds: 90, status: 429 } as const, "rate_limited"],
   ])("turns %o on pulls/create into %s, without the token", async (failure, code) => {
     github.failNext({ operationId: "pulls/create", failure });
     const error = await sink()
