@@ -49,7 +49,9 @@ export function renderAuthorization(installation: NatsInstallation = DEFAULT_INS
 function rules(subjects: SubjectRules): string {
   const list = (items: readonly string[]) =>
     `[\n${items.map((s) => `            ${JSON.stringify(s)}`).join("\n")}\n          ]`;
-  const lines = ["{", `          allow: ${list(subjects.allow)}`];
+  const lines = ["{"];
+  // An empty allow list is left out rather than written: the deny list says "nothing".
+  if (subjects.allow.length > 0) lines.push(`          allow: ${list(subjects.allow)}`);
   if (subjects.deny.length > 0) lines.push(`          deny: ${list(subjects.deny)}`);
   lines.push("        }");
   return lines.join("\n");

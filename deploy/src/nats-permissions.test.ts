@@ -42,7 +42,7 @@ const WIRE: Record<string, { publish: readonly NatsRole[]; subscribe: readonly N
   // Jobs and results travel through streams: Execute pulls (durable consumer) and publishes.
   "agent.jobs": { publish: [], subscribe: [] },
   "run.results": { publish: ["execute"], subscribe: [] },
-  tool: { publish: ["execute"], subscribe: [] },
+  tool: { publish: ["execute"], subscribe: ["tool"] },
   telemetry: { publish: ["execute"], subscribe: [] },
   "events.finding": { publish: ["analyze"], subscribe: [] },
   "events.plan": { publish: ["plan"], subscribe: [] },

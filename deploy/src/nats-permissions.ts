@@ -32,16 +32,17 @@ export interface UserPermissions {
 
 /**
  * A Patinox NATS user: one per service, publishers (clients that run agents), operators (the
- * `patinox` CLI: apply agent definitions, read the knowledge, ask for status) and the setup
- * Job that creates the bucket and streams.
+ * `patinox` CLI: apply agent definitions, read the knowledge, ask for status), tool services
+ * (`serveTool`) and the setup Job that creates the bucket and streams.
  */
-export type NatsRole = PatinoxServiceName | "publisher" | "operator" | "setup";
+export type NatsRole = PatinoxServiceName | "publisher" | "operator" | "tool" | "setup";
 
 /** Every role, in the order the configuration lists them. */
 export const NATS_ROLES: readonly NatsRole[] = [
   ...PATINOX_SERVICES,
   "publisher",
   "operator",
+  "tool",
   "setup",
 ];
 
@@ -281,6 +282,7 @@ export function rolePermissions(role: NatsRole, installation?: NatsInstallation)
   if (role === "publisher") return publisherPermissions(installation);
   if (role === "setup") return setupPermissions(installation);
   if (role === "operator") return operatorPermissions(installation);
+  if (role === "tool") return toolPermissions(installation);
   return servicePermissions(role, installation);
 }
 
@@ -376,4 +378,31 @@ export function isAllowed(rules: SubjectRules, subject: string): boolean {
     rules.allow.some((pattern) => subjectMatches(pattern, subject)) &&
     !rules.deny.some((pattern) => subjectMatches(pattern, subject))
   );
+}
+
+/**
+ * A tool service (`serveTool` from `@patinox/tools`): serves `<prefix>.tools.<name>` in the
+ * queue group `tools` and its micro-service discovery, and answers through `allow_responses`.
+ * It publishes nothing else: no JetStream, no knowledge, no other subject. Give each tool its
+ * own user and narrow `<prefix>.tools.*` to its name where tools are run by different teams.
+ */
+export function toolPermissions(
+  installation: NatsInstallation = DEFAULT_INSTALLATION,
+): UserPermissions {
+  const subjects = createSubjects(installation.prefix);
+  return {
+    publish: { allow: [], deny: [">"] },
+    subscribe: {
+      allow: [
+        `${subjects.prefix}.tools.*`,
+        "$SRV.PING",
+        "$SRV.INFO",
+        "$SRV.STATS",
+        "$SRV.*.*",
+        "$SRV.*.*.*",
+      ],
+      deny: [],
+    },
+    allowResponses: true,
+  };
 }

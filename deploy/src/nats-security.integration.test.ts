@@ -9,6 +9,7 @@ import { applyDefinition } from "@patinox/agents";
 import { AgentDefinition, RunReply, StatusReply } from "@patinox/contracts";
 import { openKnowledge } from "@patinox/knowledge";
 import { ModelServer, ModelStep, type NatsServer } from "@patinox/testkit";
+import { serveTool } from "@patinox/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NATS_ROLES, type NatsRole, PUBLISHER_INBOX_PREFIX } from "./nats-permissions.ts";
 import { startSecuredNats, type TestUser } from "./test-support/secured-nats.ts";
@@ -91,7 +92,16 @@ beforeAll(async () => {
   users = secured.users;
   roleOfKey = new Map(NATS_ROLES.map((role) => [users[role].publicKey, role]));
   model = await ModelServer.start({
-    handler: (request) => ModelStep.text(`echo: ${String(request.messages.at(-1)?.content ?? "")}`),
+    handler: (request) => {
+      const last = request.messages.at(-1);
+      // The tool agent asks for the tool once, then answers with its result.
+      if (request.tools?.some((t) => t.function.name === "lookup_order")) {
+        return last?.role === "tool"
+          ? ModelStep.text(`tool said: ${String(last.content)}`)
+          : ModelStep.toolCalls({ name: "lookup_order", arguments: { orderId: "123456" } });
+      }
+      return ModelStep.text(`echo: ${String(last?.content ?? "")}`);
+    },
   });
   // The setup user creates the bucket first, as the prod Job does; the operator applies.
   const setup = await connectAs("setup");
@@ -156,6 +166,48 @@ describe("deploy/nats/authorization.conf", () => {
     expect(publisher.refused).toEqual([]);
   });
 
+  it("lets a tool service answer Execute's tool call with only the tool user's permissions", async () => {
+    const tool = await connectAs("tool");
+    await using _served = await serveTool(tool.nc, {
+      name: "lookup_order",
+      description: "Look up an order.",
+      parameters: {
+        type: "object",
+        properties: { orderId: { type: "string" } },
+        required: ["orderId"],
+      },
+      handler: (args: { orderId: string }) => ({ orderId: args.orderId, status: "shipped" }),
+    });
+    const operator = await connectAs("operator");
+    await applyDefinition(
+      await openKnowledge(operator.nc, { bucket: "patinox", create: false }),
+      AgentDefinition.parse({
+        v: 1,
+        name: "orders",
+        model: { name: "test-model" },
+        instructions: "Use the tool.",
+        tools: [{ name: "lookup_order", description: "Look up an order." }],
+      }),
+      { appliedBy: "deploy-test", reason: "tool test" },
+    );
+    const publisher = await connectAs("publisher", { inboxPrefix: PUBLISHER_INBOX_PREFIX });
+    const reply = await publisher.nc.request(
+      "patinox.agents.orders.run",
+      JSON.stringify({ v: 1, input: "where?" }),
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(RunReply.parse(reply.json())).toMatchObject({
+      status: "completed",
+      output: 'tool said: {"orderId":"123456","status":"shipped"}',
+    });
+    // A tool may answer, and nothing else: not even run an agent.
+    tool.nc.publish("patinox.agents.orders.run", "{}");
+    await eventually(() => tool.refused.length >= 1);
+    expect(tool.refused.map((e) => e.subject)).toEqual(["patinox.agents.orders.run"]);
+  });
+
   it("lets Monitor fold Execute's telemetry into the knowledge bucket", async () => {
     const operator = await connectAs("operator");
     const kv = await new Kvm(operator.nc).open("patinox");
@@ -164,7 +216,7 @@ describe("deploy/nats/authorization.conf", () => {
       for await (const _key of keys) return true;
       return false;
     });
-    expect(violations()).toEqual([]);
+    expect(violations().filter((v) => !v.client.startsWith("deploy-test-"))).toEqual([]);
   });
   it("lets Analyze turn windows into a finding and Plan turn the finding into a plan", async () => {
     // Monitor's own credentials write an incident into the windows of another agent: ten
@@ -204,7 +256,7 @@ describe("deploy/nats/authorization.conf", () => {
     await eventually(async () => (await firstKey("findings.incident.>")) !== undefined, 60_000);
     await eventually(async () => (await firstKey("plans.incident.>")) !== undefined, 60_000);
     expect(monitor.refused).toEqual([]);
-    expect(violations()).toEqual([]);
+    expect(violations().filter((v) => !v.client.startsWith("deploy-test-"))).toEqual([]);
   });
 });
 
@@ -300,7 +352,7 @@ describe("refusals", () => {
     // The service processes themselves never ran into a wall: every violation the server
     // logged came from this test's deliberate attempts (its connections are named so).
     const logged = violations();
-    expect(logged.length).toBeGreaterThanOrEqual(20);
+    expect(logged.length).toBeGreaterThanOrEqual(21);
     expect(
       logged.filter((v) => !v.client.startsWith("deploy-test-") || v.role === undefined),
     ).toEqual([]);
