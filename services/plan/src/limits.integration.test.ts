@@ -87,6 +87,12 @@ describe("plan limits, new evidence and credentials", () => {
     expect(world.github.repository.pull(plan.pr?.number ?? 0)?.body).toContain(
       "| timeout_rate | 0.3100 |",
     );
+    // Polls while nothing changes cost one GitHub call each (the PR's state), not a body rebuild.
+    await new Promise((r) => setTimeout(r, 700));
+    const reads = () => world.github.requests.filter((r) => r.operationId !== "pulls/list").length;
+    const before = reads();
+    await new Promise((r) => setTimeout(r, 1200)); // four polls
+    expect(reads()).toBe(before);
     await world.finding(
       {
         ...finding,

@@ -101,6 +101,8 @@ export class PlanController {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Findings already reported as unplannable, so the reconcile timer does not repeat it. */
   readonly #reported = new Set<string>();
+  /** What each open PR's body last showed of its finding (see {@link evidenceDigest}). */
+  readonly #bodyDigests = new Map<string, string>();
   /** When the fallback (LLM) planner was last asked about a finding, to keep its cost bounded. */
   readonly #fallbackAsked = new Map<string, number>();
 
@@ -379,9 +381,15 @@ export class PlanController {
         );
         return;
       }
-      const request = await this.#request(plan, finding, ref.branch);
-      if (await sink.updateBody(proposal.ref, request.body)) {
-        await this.#deps.store.publish(plan, "updated", undefined, request.body);
+      // The body is rebuilt (two more GitHub calls) only when what it shows of the finding
+      // changed since this process last wrote it: polling many PRs stays within rate limits.
+      const digest = evidenceDigest(finding);
+      if (this.#bodyDigests.get(plan.planId) !== digest) {
+        const request = await this.#request(plan, finding, ref.branch);
+        if (await sink.updateBody(proposal.ref, request.body)) {
+          await this.#deps.store.publish(plan, "updated", undefined, request.body);
+        }
+        this.#bodyDigests.set(plan.planId, digest);
       }
     } catch (error) {
       // Polling failures are transient for an open pull request: logged, tried next poll.
@@ -708,6 +716,18 @@ export function retryAt(plan: Plan, options: Pick<ControllerOptions, "retryBaseM
   const recorded = /retry at (\S+)$/.exec(last?.reason ?? "")?.[1];
   const at = recorded ? Date.parse(recorded) : Number.NaN;
   return Number.isFinite(at) ? at : Date.parse(last?.at ?? plan.updatedAt) + options.retryBaseMs;
+}
+
+/** What a PR body shows of a finding: a change here means the body is rewritten. */
+function evidenceDigest(finding: Finding | undefined): string {
+  if (!finding) return "";
+  return JSON.stringify([
+    finding.status,
+    finding.severity,
+    finding.confidence,
+    finding.evidence,
+    finding.sampleTraceIds,
+  ]);
 }
 
 function trailingFailures(plan: Plan): number {

@@ -60,7 +60,8 @@ export function renderBody(input: BodyInput): string {
     lines.push(
       `| windows | ${finding.evidence.windows.length} (from ${windowTime(finding.evidence.windows)}) |`,
     );
-    lines.push(`| first seen / last seen | ${finding.firstSeen} / ${finding.lastSeen} |`);
+    // Not `lastSeen`: it moves every tick, and the body would be rewritten every poll.
+    lines.push(`| first seen | ${finding.firstSeen} |`);
     lines.push("");
     if (finding.sampleTraceIds.length > 0) {
       lines.push("Sample traces:");
