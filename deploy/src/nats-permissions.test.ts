@@ -40,8 +40,8 @@ const WIRE: Record<string, { publish: readonly NatsRole[]; subscribe: readonly N
   "agent.run": { publish: ["publisher", "operator"], subscribe: ["execute"] },
   "run.cancel": { publish: ["publisher", "operator"], subscribe: ["execute"] },
   // Jobs and results travel through streams: Execute pulls (durable consumer) and publishes.
-  "agent.jobs": { publish: [], subscribe: [] },
-  "run.results": { publish: ["execute"], subscribe: [] },
+  "agent.jobs": { publish: ["submitter"], subscribe: [] },
+  "run.results": { publish: ["execute"], subscribe: ["submitter"] },
   tool: { publish: ["execute"], subscribe: ["tool"] },
   telemetry: { publish: ["execute"], subscribe: [] },
   "events.finding": { publish: ["analyze"], subscribe: [] },

@@ -35,12 +35,19 @@ export interface UserPermissions {
  * `patinox` CLI: apply agent definitions, read the knowledge, ask for status), tool services
  * (`serveTool`) and the setup Job that creates the bucket and streams.
  */
-export type NatsRole = PatinoxServiceName | "publisher" | "operator" | "tool" | "setup";
+export type NatsRole =
+  | PatinoxServiceName
+  | "publisher"
+  | "submitter"
+  | "operator"
+  | "tool"
+  | "setup";
 
 /** Every role, in the order the configuration lists them. */
 export const NATS_ROLES: readonly NatsRole[] = [
   ...PATINOX_SERVICES,
   "publisher",
+  "submitter",
   "operator",
   "tool",
   "setup",
@@ -52,6 +59,9 @@ export const NATS_ROLES: readonly NatsRole[] = [
  * sent to services or to other users' `_INBOX.` subscriptions.
  */
 export const PUBLISHER_INBOX_PREFIX = "_INBOX_publisher";
+
+/** The inbox prefix a job submitter must connect with (see {@link PUBLISHER_INBOX_PREFIX}). */
+export const SUBMITTER_INBOX_PREFIX = "_INBOX_submitter";
 
 /** Knowledge key patterns each service may write (`$KV.<bucket>.<key>`); nothing else. */
 export const KNOWLEDGE_WRITES: Record<PatinoxServiceName, readonly string[]> = {
@@ -283,6 +293,7 @@ export function rolePermissions(role: NatsRole, installation?: NatsInstallation)
   if (role === "setup") return setupPermissions(installation);
   if (role === "operator") return operatorPermissions(installation);
   if (role === "tool") return toolPermissions(installation);
+  if (role === "submitter") return submitterPermissions(installation);
   return servicePermissions(role, installation);
 }
 
@@ -404,5 +415,22 @@ export function toolPermissions(
       deny: [],
     },
     allowResponses: true,
+  };
+}
+
+/**
+ * A job submitter: a client that queues durable jobs on `<prefix>.jobs.<agent>` (a JetStream
+ * publish, acknowledged to its inbox) and reads their results on `<prefix>.results.<runId>`.
+ * Results of every submitter share one subject space: give this user only to clients that
+ * may see each other's job results, and keep interactive callers on `publisher`.
+ */
+export function submitterPermissions(
+  installation: NatsInstallation = DEFAULT_INSTALLATION,
+): UserPermissions {
+  const subjects = createSubjects(installation.prefix);
+  return {
+    publish: { allow: [subjects.jobsAll, subjects.runCancelAll], deny: [] },
+    subscribe: { allow: [`${SUBMITTER_INBOX_PREFIX}.>`, `${subjects.prefix}.results.*`], deny: [] },
+    allowResponses: false,
   };
 }

@@ -1,3 +1,4 @@
+import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import {
   type NatsConnection,
@@ -11,7 +12,12 @@ import { openKnowledge } from "@patinox/knowledge";
 import { ModelServer, ModelStep, type NatsServer } from "@patinox/testkit";
 import { serveTool } from "@patinox/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NATS_ROLES, type NatsRole, PUBLISHER_INBOX_PREFIX } from "./nats-permissions.ts";
+import {
+  NATS_ROLES,
+  type NatsRole,
+  PUBLISHER_INBOX_PREFIX,
+  SUBMITTER_INBOX_PREFIX,
+} from "./nats-permissions.ts";
 import { startSecuredNats, type TestUser } from "./test-support/secured-nats.ts";
 import { type ServiceProcess, startServiceProcess } from "./test-support/service-process.ts";
 
@@ -206,6 +212,28 @@ describe("deploy/nats/authorization.conf", () => {
     tool.nc.publish("patinox.agents.orders.run", "{}");
     await eventually(() => tool.refused.length >= 1);
     expect(tool.refused.map((e) => e.subject)).toEqual(["patinox.agents.orders.run"]);
+  });
+
+  it("lets a submitter queue a durable job and read its result", async () => {
+    const submitter = await connectAs("submitter", { inboxPrefix: SUBMITTER_INBOX_PREFIX });
+    const result = new Promise<string>((resolve) => {
+      const sub = submitter.nc.subscribe("patinox.results.deploy-job-1", {
+        callback: (_error, msg) => {
+          resolve(msg.string());
+          sub.unsubscribe();
+        },
+      });
+    });
+    await submitter.nc.flush();
+    const ack = await jetstream(submitter.nc).publish(
+      "patinox.jobs.support",
+      JSON.stringify({ v: 1, runId: "deploy-job-1", input: "queued" }),
+      { msgID: "deploy-job-1" },
+    );
+    expect(ack.stream).toBe("patinox_jobs");
+    expect(JSON.parse(await result)).toMatchObject({ runId: "deploy-job-1" });
+    expect(JSON.stringify(JSON.parse(await result))).toContain("echo: queued");
+    expect(submitter.refused).toEqual([]);
   });
 
   it("lets Monitor fold Execute's telemetry into the knowledge bucket", async () => {
