@@ -30,7 +30,17 @@ export function overlayDir(overlay: (typeof OVERLAYS)[number]): string {
  * `kubectl apply -k` would, and parses every document.
  */
 export function renderKustomization(dir: string): K8sObject[] {
-  const yaml = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+  let yaml: string;
+  try {
+    yaml = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(
+        "kubectl is not on PATH: install it (Debian: apt-get install kubernetes-client) to render the overlays",
+      );
+    }
+    throw error;
+  }
   return parseYamlObjects(yaml);
 }
 
