@@ -303,6 +303,7 @@ describe("closed loop: kill -9 of Plan at each step of the pull request flow", (
     expect(world.github.repository.pulls()).toHaveLength(1);
     expect(await world.plans()).toHaveLength(1);
     expect(world.github.problems()).toEqual([]);
+    expectNoTokenInLogs(world);
   });
 });
 
@@ -310,12 +311,13 @@ describe("closed loop: healthy traffic", () => {
   it("opens no pull request over many windows", async () => {
     await using world = await startWorld({ toolDelayMs: () => 0 });
     const windows = await world.waitFor(
-      "six complete windows with traffic",
+      "ten complete windows with traffic",
       async () => {
         const complete = (await world.completeWindows()).filter(
           (w) => (w.tools.lookup_order?.calls ?? 0) >= 10,
         );
-        return complete.length >= 6 ? complete : undefined;
+        // Ten windows: past the current two, enough runs for the baseline detectors too.
+        return complete.length >= 10 ? complete : undefined;
       },
       90_000,
     );
@@ -326,6 +328,7 @@ describe("closed loop: healthy traffic", () => {
     expect(world.githubWrites()).toEqual([]);
     expect((await world.definition())?.version).toBe(1);
     expect(world.github.problems()).toEqual([]);
+    expectNoTokenInLogs(world);
   });
 });
 
@@ -377,5 +380,6 @@ describe("closed loop: a change that makes things worse", () => {
       TIMEOUT_BEFORE_MS,
     );
     expect(world.github.problems()).toEqual([]);
+    expectNoTokenInLogs(world);
   });
 });
