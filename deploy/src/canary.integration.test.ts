@@ -3,10 +3,12 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { applyDefinition } from "@patinox/agents";
-import { AgentDefinition, RunReply } from "@patinox/contracts";
+import { AgentDefinition, KnowledgeKeys, MetricWindow, RunReply } from "@patinox/contracts";
+import { GitHubServer } from "@patinox/github-testkit";
 import { openKnowledge } from "@patinox/knowledge";
-import { freePort, ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
+import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { type ServiceProcess, startServiceProcess } from "./test-support/service-process.ts";
 
 /**
@@ -31,6 +33,7 @@ const NEEDLES = Object.entries(CANARIES).flatMap(([name, value]) => [
 
 let nats: NatsServer;
 let model: ModelServer;
+let github: GitHubServer;
 let observer: NatsConnection;
 const services: ServiceProcess[] = [];
 /** Everything published on the server while the services ran, except the test's own requests. */
@@ -50,7 +53,8 @@ beforeAll(async () => {
     handler: (request) => {
       const input = String(request.messages.at(-1)?.content ?? "");
       // A provider that echoes the credential and the user's input in its error.
-      if (input.includes("fail")) {
+      const incident = JSON.stringify(request.messages).includes(INCIDENT_AGENT.instructions);
+      if (input.includes("fail") || incident) {
         return ModelStep.error({
           status: 500,
           message: `upstream refused key ${CANARIES.openaiKey} for input: ${input}`,
@@ -83,17 +87,28 @@ beforeAll(async () => {
     { appliedBy: "canary-test", reason: "canary" },
   );
   const common = { NATS_URL: nats.url, LOG_LEVEL: "debug" };
-  const closedPort = await freePort();
+  // The behaviour repository Plan proposes changes to; it accepts only the canary token.
+  github = await GitHubServer.start({
+    owner: "acme",
+    repo: "behaviour",
+    tokens: [CANARIES.githubToken],
+    files: { "agents/incident.yaml": stringify(INCIDENT_AGENT) },
+  });
+  await applyDefinition(knowledge, AgentDefinition.parse(INCIDENT_AGENT), {
+    appliedBy: "canary-test",
+    reason: "canary",
+  });
   const env: Record<string, NodeJS.ProcessEnv> = {
     execute: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: CANARIES.openaiKey },
     monitor: { PATINOX_MONITOR_WINDOW_MS: "1000" },
-    analyze: {},
+    analyze: { PATINOX_ANALYZE_INTERVAL_MS: "200", PATINOX_ANALYZE_DEBOUNCE_MS: "20" },
     plan: {
       PATINOX_PLAN_SINK: "github",
       PATINOX_PLAN_GITHUB_REPO: "acme/behaviour",
       GITHUB_TOKEN: CANARIES.githubToken,
-      // Nothing listens: Plan may try GitHub and fail, which must not print the token either.
-      GITHUB_API_URL: `http://127.0.0.1:${closedPort}/api/v3`,
+      GITHUB_API_URL: github.url,
+      PATINOX_PLAN_GITHUB_WRITE_INTERVAL_MS: "0",
+      PATINOX_PLAN_MODELS: '[{"name":"backup-model"}]',
     },
   };
   for (const name of ["monitor", "analyze", "plan", "execute"]) {
@@ -105,6 +120,7 @@ afterAll(async () => {
   for (const service of services) await service[Symbol.asyncDispose]();
   await observer?.close();
   await model?.close();
+  await github?.stop();
   await nats?.[Symbol.asyncDispose]();
 });
 
@@ -163,6 +179,28 @@ describe("canary secrets", () => {
     // Telemetry reached Monitor's windows: the scan below covers knowledge records too.
     await waitForMetrics();
 
+    // An incident: the incident agent's runs fail (their input holds the address, the
+    // provider's error echoes key and input), and its windows show it, so Analyze opens a
+    // finding (it may sample these runs' traces for its evidence) and Plan opens a pull request.
+    for (let i = 0; i < 3; i++) {
+      const reply = RunReply.parse(
+        JSON.parse(
+          await request("patinox.agents.incident.run", {
+            v: 1,
+            input: `Order ${i} for ${CANARIES.email} is late`,
+          }),
+        ),
+      );
+      expect(reply.status).toBe("failed");
+    }
+    await writeIncidentWindows();
+    await waitFor(() => github.repository.pulls().length > 0, 90_000, "a pull request");
+
+    const pulls = github.repository.pulls();
+    const githubTexts = [
+      ...pulls.flatMap((p) => [p.title, p.body ?? "", ...p.comments.map((c) => c.body)]),
+      ...github.requests.map((r) => JSON.stringify(r.body ?? null)),
+    ];
     const scanned = await everythingWritten();
     expect(scanned.streams).toBeGreaterThan(0);
     const found = [
@@ -171,6 +209,9 @@ describe("canary secrets", () => {
       ),
       ...scanned.records.flatMap((text) =>
         leaks(text).map((what) => ({ what, where: "jetstream", text })),
+      ),
+      ...githubTexts.flatMap((text) =>
+        leaks(text).map((what) => ({ what, where: "github", text })),
       ),
       ...services.flatMap((s) =>
         s.child.lines.flatMap((line) =>
@@ -184,8 +225,47 @@ describe("canary secrets", () => {
     expect(published.some((text) => text.startsWith("patinox.telemetry.execute."))).toBe(true);
     expect(published.some((text) => text.startsWith("$KV.patinox.metrics.support."))).toBe(true);
     expect(services.every((s) => s.child.lines.length > 0)).toBe(true);
+    expect(pulls.length).toBeGreaterThan(0);
+    expect(github.problems()).toEqual([]);
   });
 });
+
+/** The incident agent: its file in the behaviour repository and its live definition. */
+const INCIDENT_AGENT = {
+  v: 1,
+  name: "incident",
+  model: { name: "test-model" },
+  instructions: "Handle late orders.",
+  evolution: { allow: [{ path: "model.fallbacks" }] },
+};
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${what} within ${timeoutMs} ms`);
+}
+
+/** Ten healthy windows of the incident agent, then two failing 30 % of runs, the last current. */
+async function writeIncidentWindows(): Promise<void> {
+  const knowledge = await openKnowledge(observer, { bucket: "patinox" });
+  const W = 600_000;
+  // Not in the last seconds of a window: the two failing windows must stay current.
+  await waitFor(() => Date.now() % W < W - 30_000, 40_000, "a fresh window");
+  const current = Math.floor(Date.now() / W) * W;
+  for (let i = 11; i >= 0; i--) {
+    const failed = i <= 1 ? 30 : 1;
+    const windowStart = current - i * W;
+    await knowledge.put(KnowledgeKeys.metricsWindow("incident", windowStart), MetricWindow, {
+      ...MetricWindow.parse({ v: 1, agent: "incident", windowStart, windowMs: W }),
+      runs: 100,
+      ok: 100 - failed,
+      failedByCode: { model_failure: failed },
+    });
+  }
+}
 
 async function waitForMetrics(): Promise<void> {
   const deadline = Date.now() + 30_000;
