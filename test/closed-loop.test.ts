@@ -146,6 +146,12 @@ describe("closed loop: a tool that times out often", () => {
       { before: `    timeoutMs: ${TIMEOUT_BEFORE_MS}`, after: `    timeoutMs: ${timeoutAfterMs}` },
     ]);
     expect(world.github.repository.readFile(pull.head, "README.md")).toBe("# Behaviour\n");
+    // The body carries the real finding's evidence and the same one-line diff.
+    expect(pull.body).toContain(`patinox:plan=${planId}`);
+    expect(pull.body).toContain("### Evidence");
+    expect(pull.body).toContain(finding.fingerprint);
+    expect(pull.body).toContain(`-    timeoutMs: ${TIMEOUT_BEFORE_MS}`);
+    expect(pull.body).toContain(`+    timeoutMs: ${timeoutAfterMs}`);
     expect(world.github.problems()).toEqual([]);
   });
 
