@@ -23,6 +23,7 @@ const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? 
 const DEV_ONLY = [
   "vitest",
   "@patinox+testkit",
+  "@patinox+github-testkit",
   "fast-check",
   "typescript",
   "tsx",
