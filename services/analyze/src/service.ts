@@ -40,7 +40,7 @@ export function createAnalyzeService(
       );
       const streams = installationStreams({
         prefix: config.PATINOX_PREFIX,
-        replicas: config.PATINOX_BUCKET_REPLICAS,
+        replicas: config.PATINOX_STREAM_REPLICAS,
       });
       const ensured = await ensureStream(await jetstreamManager(nc), streams.events);
       logger.info({ stream: streams.events.name, action: ensured.action }, "events stream ready");
