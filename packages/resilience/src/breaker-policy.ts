@@ -64,6 +64,11 @@ export function verdict(record: BreakerRecord | undefined, nowMs: number): Break
 export interface BreakerTarget {
   readonly provider: string;
   readonly model: string;
+  /**
+   * The agent whose call this is. Not part of the breaker's identity (one breaker per provider
+   * and model, whoever calls): it only says, in a transition, whose call tripped it.
+   */
+  readonly agent?: string;
 }
 
 // The transitions below are compare-and-set functions: given the record as it is now in the
@@ -80,7 +85,8 @@ export function tripped(
   if (current !== undefined && current.state !== "closed") return undefined;
   return {
     v: 1,
-    ...target,
+    provider: target.provider,
+    model: target.model,
     state: "open",
     sinceMs: nowMs,
     openUntilMs: nowMs + policy.coolDownMs,

@@ -24,6 +24,8 @@ export interface BreakerTransition {
   readonly model: string;
   readonly state: BreakerState;
   readonly previous: BreakerState;
+  /** The agent whose call made the transition, when the caller said. */
+  readonly agent?: string;
   /** Failure ratio over the window that tripped it (on opening). */
   readonly failureRatio?: number;
   /** Calls in that window (on opening). */
@@ -227,6 +229,7 @@ export class CircuitBreakers {
     const transition: BreakerTransition = {
       provider: target.provider,
       model: target.model,
+      ...(target.agent !== undefined ? { agent: target.agent } : {}),
       state: written.state,
       previous,
       ...(written.state === "open" && written.failureRatio !== undefined

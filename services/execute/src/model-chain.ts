@@ -30,6 +30,8 @@ export interface ModelGuards {
   readonly deadline?: number;
   /** Told of the tokens (input + output) of each answered call: the agent's budget. */
   readonly charge: (tokens: number) => void;
+  /** The agent running: named in the breaker transitions its calls cause. */
+  readonly agent?: string;
 }
 
 /** Options of {@link completeWithFallbacks}. */
@@ -97,6 +99,7 @@ export async function completeWithFallbacks(
     const permit = await options.guards?.breakers.permit({
       provider: target.provider.name,
       model: target.model,
+      ...(options.guards.agent !== undefined ? { agent: options.guards.agent } : {}),
     });
     if (permit !== undefined && !permit.allowed) {
       const failure = breakerOpen(target, permit.state, permit.retryAfterMs);

@@ -111,6 +111,7 @@ export class RunGuards {
   forRun(agent: string, limits: LimitsConfig, deadline: number | undefined): ModelGuards {
     const budgeted = limits.tokenBudgetPerHour !== undefined;
     return {
+      agent,
       breakers: this.breakers,
       retry: this.#retry,
       ...(deadline !== undefined ? { deadline } : {}),

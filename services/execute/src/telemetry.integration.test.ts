@@ -303,4 +303,42 @@ describe("run telemetry", () => {
     });
     expect(invalid?.type === "definition.invalid" && invalid.issues.length).toBeGreaterThan(0);
   });
+
+  it("reports a breaker opening as a breaker.state event naming the agent whose call tripped it", async () => {
+    await using model = await ModelServer.start({
+      handler: (request) =>
+        request.model === "primary" ? ModelStep.serverError() : ModelStep.text("From backup."),
+    });
+    await using execute = await ExecuteHarness.start({
+      nats,
+      modelBaseURL: model.baseURL,
+      env: {
+        PATINOX_BREAKER: JSON.stringify({
+          minimumRequests: 2,
+          failureRatio: 0.5,
+          coolDownMs: 60_000,
+        }),
+      },
+    });
+    await execute.apply(
+      agentDefinition("tripper", {
+        model: { name: "primary", fallbacks: [{ name: "backup" }] },
+      }),
+    );
+    for (const runId of ["b-1", "b-2", "b-3"]) {
+      expect((await execute.run("tripper", { input: "hi", runId })).status).toBe("completed");
+    }
+
+    const { events } = await telemetryOf(execute, (all) =>
+      all.some((e) => e.type === "breaker.state"),
+    );
+    expect(events.find((e) => e.type === "breaker.state")).toMatchObject({
+      agent: "tripper",
+      provider: "openai",
+      model: "primary",
+      state: "open",
+      previous: "closed",
+      requests: 2,
+    });
+  });
 });
