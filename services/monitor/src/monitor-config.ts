@@ -14,7 +14,7 @@ export const MonitorConfigSchema = z.object({
   PATINOX_MONITOR_RETENTION_MS: env.int(60_000, 365 * DAY_MS).default(7 * DAY_MS),
   /** How often the leader purges old windows. */
   PATINOX_MONITOR_PURGE_INTERVAL_MS: env.int(1_000, DAY_MS).default(60_000),
-  /** Events fetched and folded per batch; also the consumer's max ack pending. */
+  /** Events folded per batch at most (the consumer hands out twice that before acks). */
   PATINOX_MONITOR_BATCH: env.int(1, 10_000).default(1_000),
   /** How long the server waits for an ack before redelivering. */
   PATINOX_MONITOR_ACK_WAIT_MS: env.int(1_000, 3_600_000).default(30_000),

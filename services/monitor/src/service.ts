@@ -10,6 +10,7 @@ import { MonitorConfigSchema } from "./monitor-config.ts";
 import { ensureTelemetryConsumer } from "./telemetry-consumer.ts";
 import { TelemetryIntake } from "./telemetry-intake.ts";
 import { WindowPurger } from "./window-purger.ts";
+import { WindowStore } from "./window-store.ts";
 
 /** The shard of the intake lease: the whole telemetry stream is one shard (docs/monitor.md). */
 const INTAKE_SHARD = "0";
@@ -45,7 +46,8 @@ export const monitorService: ServiceDefinition<typeof MonitorConfigSchema> = {
       durable,
       filterSubject: context.subjects.telemetryAll,
       ackWaitMs: config.PATINOX_MONITOR_ACK_WAIT_MS,
-      maxAckPending: config.PATINOX_MONITOR_BATCH,
+      // Room for one batch being folded and the next one arriving meanwhile.
+      maxAckPending: 2 * config.PATINOX_MONITOR_BATCH,
     });
     const deadLetters = await DeadLetterSink.open(nc, {
       prefix: config.PATINOX_PREFIX,
@@ -53,14 +55,15 @@ export const monitorService: ServiceDefinition<typeof MonitorConfigSchema> = {
     });
     const metrics = new IntakeMetrics(context.telemetry.meter);
     const kv = await new Kvm(nc).open(config.PATINOX_BUCKET);
+    // A stream deleted and created again restarts its sequences at 1: keying the high-water
+    // marks by creation time keeps old marks from hiding new events.
+    const source = `${streams.telemetry.name}@${Date.parse(stream.info.created)}`;
     const intake = new TelemetryIntake(
       {
         service: "monitor",
         stream: streams.telemetry.name,
         durable,
-        // A stream deleted and created again restarts its sequences at 1: keying the
-        // high-water marks by creation time keeps old marks from hiding new events.
-        source: `${streams.telemetry.name}@${Date.parse(stream.info.created)}`,
+        source,
         batch: config.PATINOX_MONITOR_BATCH,
         windowMs: config.PATINOX_MONITOR_WINDOW_MS,
         retentionMs: config.PATINOX_MONITOR_RETENTION_MS,
@@ -70,7 +73,12 @@ export const monitorService: ServiceDefinition<typeof MonitorConfigSchema> = {
       {
         nc,
         js: jetstream(nc),
-        knowledge,
+        windows: new WindowStore({
+          kv,
+          knowledge,
+          windowMs: config.PATINOX_MONITOR_WINDOW_MS,
+          source,
+        }),
         deadLetters,
         lease: new ShardLease({
           knowledge,

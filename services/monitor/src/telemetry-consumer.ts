@@ -17,7 +17,7 @@ export interface TelemetryConsumerOptions {
   /** The stream's subjects filter (one filter: nats-server 2.9 has no multiple filters). */
   readonly filterSubject: string;
   readonly ackWaitMs: number;
-  /** The most unacked messages the server hands out: one batch. */
+  /** The most unacked messages the server hands out (two batches: one folding, one arriving). */
   readonly maxAckPending: number;
 }
 

@@ -1,4 +1,4 @@
-import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   createDeadLetter,
@@ -8,14 +8,13 @@ import {
   TelemetryEvent,
   toPatinoxError,
 } from "@patinox/contracts";
-import type { Knowledge } from "@patinox/knowledge";
 import type { Logger } from "@patinox/runtime";
 import type { DeadLetterSink } from "@patinox/streams";
 import type { ShardLease } from "./intake-lease.ts";
 import type { IntakeMetrics } from "./intake-metrics.ts";
 import { type WindowAddress, windowOf } from "./window-fold.ts";
 import type { WindowPurger } from "./window-purger.ts";
-import { groupByWindow, writeWindow } from "./window-store.ts";
+import { groupByWindow, type WindowStore } from "./window-store.ts";
 
 /** Settings of the intake loop (from Monitor's configuration). */
 export interface IntakeSettings {
@@ -35,7 +34,7 @@ export interface IntakeSettings {
 export interface IntakeParts {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
-  readonly knowledge: Knowledge;
+  readonly windows: WindowStore;
   readonly deadLetters: DeadLetterSink;
   readonly lease: ShardLease;
   readonly purger: WindowPurger;
@@ -44,6 +43,9 @@ export interface IntakeParts {
   /** @default Date.now */
   readonly now?: () => number;
 }
+
+/** How long a partly filled batch waits for more events before it is folded. */
+const LINGER_MS = 25;
 
 /** A delivered message and its parsed event. */
 interface Held {
@@ -122,8 +124,7 @@ export class TelemetryIntake {
     const held = new Map<number, Held>();
     const lost = new AbortController();
     const signal = AbortSignal.any([outer, lost.signal]);
-    // Renewed in the background: a fetch may wait up to a second, longer than a short TTL's
-    // margin.
+    // Renewed in the background: waiting for messages may take longer than a short TTL's margin.
     const renewal = (async () => {
       while (!signal.aborted) {
         await sleep(this.#s.leaseTtlMs / 3, signal);
@@ -136,52 +137,89 @@ export class TelemetryIntake {
         }
       }
     })();
+    // Messages stream in (a batch ahead) while the previous batch is folded. The callback runs
+    // as each message is parsed off the connection, so by the time a consumer-info reply that
+    // counts a message arrives, that message is in `inbox` (one connection keeps order).
+    const inbox: JsMsg[] = [];
+    let wake: (() => void) | undefined;
+    const messages = await consumer.consume({
+      max_messages: this.#s.batch,
+      expires: 5_000,
+      callback: (msg) => {
+        inbox.push(msg);
+        wake?.();
+      },
+    });
+    let consuming = true;
+    void messages.closed().then((error) => {
+      consuming = false;
+      if (!signal.aborted) logger.warn({ err: error }, "telemetry consumer closed");
+      lost.abort();
+    });
+    const nextMessages = (ms: number) =>
+      inbox.length > 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(done, ms);
+            function done() {
+              clearTimeout(timer);
+              wake = undefined;
+              signal.removeEventListener("abort", done);
+              resolve();
+            }
+            wake = done;
+            signal.addEventListener("abort", done, { once: true });
+          });
     try {
       while (!signal.aborted) {
-        await this.#pull(consumer, held, signal);
+        await nextMessages(1_000);
+        // A backlog fills a whole batch within the linger; a trickle waits at most that long.
+        // Whole batches share each window's write among many events.
+        const lingerUntil = performance.now() + LINGER_MS;
+        while (inbox.length > 0 && inbox.length < this.#s.batch && !signal.aborted) {
+          const left = lingerUntil - performance.now();
+          if (left <= 0) break;
+          const before = inbox.length;
+          await nextMessages(0).then(() => sleep(Math.min(5, left), signal));
+          if (inbox.length === before) break; // nothing more is coming right now
+        }
+        await this.#take(inbox.splice(0), held);
         if (held.size > 0 && !signal.aborted) {
           const info = await consumer.info();
           this.#p.metrics.observeConsumer(info.num_pending, info.num_ack_pending);
           // Another instance's (or an earlier incarnation's) messages are still out: folding
-          // ours now could put a newer event into a window before an older one.
-          if (info.num_ack_pending > held.size) continue;
+          // ours now could put a newer event into a window before an older one. Theirs come
+          // back after the ack wait.
+          if (info.num_ack_pending > held.size + inbox.length) continue;
           // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
-          if (!lease.held(this.#s.leaseTtlMs / 5)) continue;
+          if (!lease.held(this.#s.leaseTtlMs / 5)) {
+            await sleep(50, signal);
+            continue;
+          }
           await this.#fold(held);
           held.clear();
         }
         if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs && lease.held()) {
           this.#lastPurge = this.#now();
-          await this.#p.purger.purge();
+          if ((await this.#p.purger.purge()) > 0) this.#p.windows.forget();
         }
       }
+      if (!consuming && !outer.aborted) throw new Error("the telemetry consumer closed");
     } finally {
+      // Another instance may write the windows before this one leads again.
+      this.#p.windows.forget();
       lost.abort();
+      await messages.close().catch(() => undefined);
       await renewal;
       // Not folded: hand them back at once so the next leader need not wait for the ack wait.
       for (const { msg } of held.values()) msg.nak();
+      for (const msg of inbox.splice(0)) msg.nak();
     }
   }
 
-  /** Fetches up to a batch (less what is held) and parses each message once. */
-  async #pull(consumer: Consumer, held: Map<number, Held>, signal: AbortSignal): Promise<void> {
-    const room = this.#s.batch - held.size;
-    if (room <= 0) {
-      await sleep(100, signal);
-      return;
-    }
-    const messages = await consumer.fetch({ max_messages: room, expires: 1_000 });
-    const stop = () => messages.stop();
-    signal.addEventListener("abort", stop, { once: true });
-    const fetched: JsMsg[] = [];
-    try {
-      // Drained without awaiting anything else: a slow loop body would starve the fetch's
-      // heartbeat monitor.
-      for await (const msg of messages) fetched.push(msg);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
-    for (const msg of fetched) {
+  /** Parses each message once: valid ones are held for folding, the rest dead-lettered. */
+  async #take(messages: readonly JsMsg[], held: Map<number, Held>): Promise<void> {
+    for (const msg of messages) {
       const parsed = parseMessage(TelemetryEvent, msg.data);
       if (parsed.ok) held.set(msg.seq, { msg, event: parsed.value });
       else await this.#deadLetter(msg, parsed.error);
@@ -190,7 +228,7 @@ export class TelemetryIntake {
 
   /** Folds every held message into its window, then acks them all. */
   async #fold(held: Map<number, Held>): Promise<void> {
-    const { knowledge, metrics, nc } = this.#p;
+    const { windows, metrics, nc } = this.#p;
     const oldest = this.#now() - this.#s.retentionMs;
     const items: Array<{ seq: number; event: TelemetryEvent; address: WindowAddress }> = [];
     let late = 0;
@@ -210,14 +248,14 @@ export class TelemetryIntake {
       }
       items.push({ seq, event, address });
     }
-    const writes = await Promise.all(
-      groupByWindow(items).map((batch) =>
-        writeWindow(knowledge, batch, { windowMs: this.#s.windowMs, source: this.#s.source }),
-      ),
-    );
-    for (const { msg } of held.values()) msg.ack();
-    // The acks leave this process before the next fetch (and before a kill could lose them).
-    await nc.flush();
+    const writes = await Promise.all(groupByWindow(items).map((batch) => windows.write(batch)));
+    const acked = [...held.values()];
+    const last = acked.pop();
+    for (const { msg } of acked) msg.ack();
+    // The server takes one connection's acks in order: once the last one is confirmed, the
+    // consumer's ack-pending count no longer holds any of this batch, and the next gate check
+    // is exact rather than waiting on acks still in flight.
+    if (last !== undefined && !(await last.msg.ackAck().catch(() => false))) await nc.flush();
     const folded = writes.reduce((n, w) => n + w.folded, 0);
     metrics.folded(folded, items.length - folded, late);
   }
