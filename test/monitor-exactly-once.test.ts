@@ -174,6 +174,15 @@ describe("Monitor exactly once (real processes, kill -9)", () => {
     expect(retried).toHaveLength(0); // all dropped by the stream's duplicate window
     await expectExactly(prefix, published);
     expect(monitor.child.exitCode).toBeNull();
+
+    // /readyz reports the consumer: this instance leads, and nothing is left to fold.
+    const ready = (await (await fetch(`http://127.0.0.1:${monitor.healthPort}/readyz`)).json()) as {
+      checks: Array<{ name: string; ok: boolean; detail?: string }>;
+    };
+    expect(ready.checks.find((c) => c.name === "telemetry-consumer")).toMatchObject({
+      ok: true,
+      detail: "leader; pending 0, ack pending 0",
+    });
   });
 
   it("malformed events are dead-lettered with the reason and the stream keeps flowing", async () => {
