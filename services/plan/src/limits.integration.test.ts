@@ -1,5 +1,12 @@
+import { jetstream } from "@nats-io/jetstream";
+import { createSubjects } from "@patinox/contracts";
+import { GitHubSink } from "@patinox/pr-sinks";
 import { ModelServer, ModelStep, NatsServer } from "@patinox/testkit";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PlanController } from "./plan-controller.ts";
+import { PlanStore } from "./plan-store.ts";
+import { PrSlots } from "./pr-lock.ts";
 import {
   eventually,
   GITHUB_TEST_TOKEN,
@@ -127,6 +134,65 @@ describe("plan limits, new evidence and credentials", () => {
     expect(everything).not.toContain("ghp_WrongToken");
     expect(everything).not.toContain(GITHUB_TEST_TOKEN);
     expect(world.github.repository.pulls()).toHaveLength(0);
+  });
+});
+
+describe("limits across replicas", () => {
+  async function controllers(world: PlanWorld, lock: boolean, count: number) {
+    const sink = new GitHubSink({
+      owner: "acme",
+      repo: "behaviour",
+      baseBranch: "main",
+      baseUrl: world.github.url,
+      auth: { kind: "token", token: GITHUB_TEST_TOKEN },
+      minWriteIntervalMs: 0,
+    });
+    const logger = pino({ level: "silent" });
+    const store = new PlanStore(
+      world.knowledge,
+      jetstream(world.nc),
+      createSubjects(world.prefix),
+      logger,
+    );
+    return Array.from(
+      { length: count },
+      () =>
+        new PlanController(
+          {
+            knowledge: world.knowledge,
+            store,
+            sink,
+            logger,
+            ...(lock ? { slots: new PrSlots(world.knowledge) } : {}),
+          },
+          {
+            agentsPath: "agents",
+            labels: ["patinox"],
+            applyOnMerge: false,
+            maxOpenPrs: 1,
+            maxPrsPerHour: 100,
+            retryBaseMs: 100,
+            retryMaxMs: 1000,
+            models: [],
+          },
+        ),
+    );
+  }
+
+  it("replicas reconciling findings of one kind at the same instant keep to an open-PR limit of one", async () => {
+    await using world = await PlanWorld.create(nats);
+    const fingerprints = ["fp-r1", "fp-r2", "fp-r3"];
+    const targets = ["lookup_order", "search_docs", "lookup_order"];
+    for (const [i, fingerprint] of fingerprints.entries()) {
+      await world.finding({ fingerprint, kind: "tool_timeouts", target: targets[i] as string });
+    }
+    const replicas = await controllers(world, true, 3);
+    await Promise.all(
+      replicas.map((c, i) => c.reconcileFinding("support", fingerprints[i] as string)),
+    );
+    await Promise.all(replicas.map((c) => c.reconcileAll()));
+    expect(world.github.repository.pulls()).toHaveLength(1);
+    expect((await world.plans()).filter((p) => p.status === "pr-open")).toHaveLength(1);
   });
 });
 

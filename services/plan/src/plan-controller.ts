@@ -26,6 +26,7 @@ import type { Logger } from "pino";
 import { branchFor, planIdFor, revertBranchFor, revertPlanIdFor } from "./plan-ids.ts";
 import type { PlanStore } from "./plan-store.ts";
 import { renderBody, titleFor } from "./pr-body.ts";
+import type { PrSlots } from "./pr-lock.ts";
 
 /** What the controller needs from Plan's configuration. */
 export interface ControllerOptions {
@@ -55,6 +56,8 @@ export interface ControllerDeps {
   readonly store: PlanStore;
   /** Where proposals go; without one, plans stay `proposed`. */
   readonly sink: ChangeSink | undefined;
+  /** Open-PR slots per agent and kind, claimed by compare-and-set (exact across replicas). */
+  readonly slots?: PrSlots;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -303,12 +306,36 @@ export class PlanController {
         );
         return;
       }
-      if (!proposal) {
-        const limit = plan.revertOf ? undefined : await this.#overLimit(plan);
+      if (!proposal && !plan.revertOf) {
+        const limit = await this.#overLimit(plan);
         if (limit) {
           this.#reportOnce(finding, limit);
           return;
         }
+        // The open-PR slot is claimed by compare-and-set before the pull request exists, so
+        // replicas cannot both pass the limit; a restarted Plan finds its own claim.
+        const kind = plan.findingKind ?? plan.kind;
+        const slots = this.#deps.slots;
+        const claimed = slots
+          ? await slots.claim(
+              plan.agent,
+              kind,
+              plan.planId,
+              this.#options.maxOpenPrs,
+              async (id) => {
+                return (await this.#deps.store.get(plan.agent, id))?.status;
+              },
+            )
+          : true;
+        if (!claimed) {
+          this.#reportOnce(
+            finding,
+            `${this.#options.maxOpenPrs} pull requests for ${kind} are open for ${plan.agent} (the limit)`,
+          );
+          return;
+        }
+        proposal = await sink.propose(await this.#request(plan, finding, branch));
+      } else if (!proposal) {
         proposal = await sink.propose(await this.#request(plan, finding, branch));
       } else if (proposal.state === ProposalState.Open) {
         // Found after a crash or by another replica: propose again finishes what may be

@@ -9,6 +9,7 @@ import { FindingConsumer } from "./finding-consumer.ts";
 import { type PlanConfig, PlanConfigSchema } from "./plan-config.ts";
 import { PlanController } from "./plan-controller.ts";
 import { PlanStore } from "./plan-store.ts";
+import { PrSlots } from "./pr-lock.ts";
 import { sinkFromConfig } from "./sinks.ts";
 import { startWebhookServer } from "./webhook-server.ts";
 
@@ -41,7 +42,7 @@ export const planService: ServiceDefinition<typeof PlanConfigSchema> = {
     const sink = sinkFromConfig(config, logger);
     const store = new PlanStore(knowledge, js, subjects, logger);
     const controller = new PlanController(
-      { knowledge, store, sink, logger },
+      { knowledge, store, sink, logger, slots: new PrSlots(knowledge) },
       {
         agentsPath: config.PATINOX_PLAN_AGENTS_PATH,
         labels: config.PATINOX_PLAN_LABELS,
