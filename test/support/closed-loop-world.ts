@@ -122,7 +122,14 @@ export class LoopWorld implements AsyncDisposable {
       case "execute":
         return { ...common, OPENAI_BASE_URL: this.#model.baseURL, OPENAI_API_KEY: "sk-test" };
       case "monitor":
-        return { ...common, PATINOX_MONITOR_WINDOW_MS: String(WINDOW_MS) };
+        return {
+          ...common,
+          PATINOX_MONITOR_WINDOW_MS: String(WINDOW_MS),
+          // If the intake restarts (seen: "heartbeats missed" on a loaded machine), messages
+          // its fetch had taken stay unacknowledged until the ack wait passes and hold back
+          // every window; 5 s rather than 30 s keeps that gap shorter than a test's patience.
+          PATINOX_MONITOR_ACK_WAIT_MS: "5000",
+        };
       case "analyze":
         return {
           ...common,
