@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlanController } from "./plan-controller.ts";
 import { PlanStore } from "./plan-store.ts";
-import { PrSlots } from "./pr-lock.ts";
+import { PrSlots } from "./pr-slots.ts";
 import {
   eventually,
   GITHUB_TEST_TOKEN,

@@ -26,7 +26,7 @@ import type { Logger } from "pino";
 import { branchFor, planIdFor, revertBranchFor, revertPlanIdFor } from "./plan-ids.ts";
 import type { PlanStore } from "./plan-store.ts";
 import { renderBody, titleFor } from "./pr-body.ts";
-import type { PrSlots } from "./pr-lock.ts";
+import type { PrSlots } from "./pr-slots.ts";
 
 /** What the controller needs from Plan's configuration. */
 export interface ControllerOptions {

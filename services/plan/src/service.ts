@@ -9,7 +9,7 @@ import { FindingConsumer } from "./finding-consumer.ts";
 import { type PlanConfig, PlanConfigSchema } from "./plan-config.ts";
 import { PlanController } from "./plan-controller.ts";
 import { PlanStore } from "./plan-store.ts";
-import { PrSlots } from "./pr-lock.ts";
+import { PrSlots } from "./pr-slots.ts";
 import { sinkFromConfig } from "./sinks.ts";
 import { startWebhookServer } from "./webhook-server.ts";
 
