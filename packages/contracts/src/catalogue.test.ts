@@ -69,6 +69,7 @@ describe("wire catalogue", () => {
       "ratelimit.agent": KnowledgeKeys.agentRateLimit("AGENT"),
       "ratelimit.caller": KnowledgeKeys.callerRateLimit("AGENT", "CALLER"),
       budget: KnowledgeKeys.budget("AGENT", 0).replace(/0$/, "HOURSTART"),
+      lease: KnowledgeKeys.lease("SERVICE", "SHARD"),
     };
     for (const entry of KEY_CATALOGUE) expect(fill(entry.key)).toBe(keys[entry.name]);
   });

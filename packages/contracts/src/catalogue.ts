@@ -4,6 +4,7 @@ import { DeadLetter } from "./dead-letter.ts";
 import type { ErrorCode } from "./error-codes.ts";
 import { FindingEvent, PlanEvent } from "./events.ts";
 import { AgentDefinitionRecord, Evolution, Finding, Plan } from "./knowledge-records.ts";
+import { LeaseRecord } from "./lease-record.ts";
 import { MetricWindow } from "./metric-window.ts";
 import { BreakerRecord, BudgetRecord, RateBucketRecord } from "./resilience-records.ts";
 import { CancelRequest, JobRequest, JobResult, RunReply, RunRequest } from "./run.ts";
@@ -46,6 +47,7 @@ export const WIRE_SCHEMAS = Object.freeze({
   BreakerRecord: { schema: BreakerRecord, io: "output" },
   RateBucketRecord: { schema: RateBucketRecord, io: "output" },
   BudgetRecord: { schema: BudgetRecord, io: "output" },
+  LeaseRecord: { schema: LeaseRecord, io: "output" },
 } as const satisfies Record<string, WireSchemaEntry>);
 
 /** The name of a schema in {@link WIRE_SCHEMAS}. */
@@ -315,5 +317,14 @@ export const KEY_CATALOGUE: readonly KeyEntry[] = Object.freeze([
     readBy: "execute, analyze, cli",
     description:
       "Tokens the agent spent in one hour (`limits.tokenBudgetPerHour`); `{hourStart}` in epoch milliseconds.",
+  },
+  {
+    name: "lease",
+    key: "leases.{service}.{shard}",
+    record: "LeaseRecord",
+    writtenBy: "monitor (compare-and-set: take when free or expired, renew, release)",
+    readBy: "monitor (every replica)",
+    description:
+      "Which instance owns one shard of a service's work; Monitor's telemetry intake is `leases.monitor.0`.",
   },
 ] satisfies KeyEntry[]);

@@ -11,6 +11,7 @@ import {
   supportDefinition,
   traceId,
 } from "./internal/example-records.ts";
+import { leaseExamples } from "./internal/lease-examples.ts";
 import {
   breakerExamples,
   budgetExamples,
@@ -291,4 +292,5 @@ export const WIRE_EXAMPLES: Examples = {
   BreakerRecord: breakerExamples,
   RateBucketRecord: rateBucketExamples,
   BudgetRecord: budgetExamples,
+  LeaseRecord: leaseExamples,
 };

@@ -49,6 +49,7 @@ export { WIRE_EXAMPLES } from "./examples.ts";
 export { JsonObject, JsonValue } from "./json.ts";
 export { rejectsUnknownFields, wireJsonSchema } from "./json-schema.ts";
 export { KnowledgeKeys, labelToken } from "./keys.ts";
+export { LeaseRecord } from "./lease-record.ts";
 export {
   AgentDefinitionRecord,
   DefinitionChange,

@@ -1,26 +1,5 @@
-import { KnowledgeKeys, Label, NameToken } from "@patinox/contracts";
+import { KnowledgeKeys, LeaseRecord } from "@patinox/contracts";
 import { type Knowledge, Unchanged } from "@patinox/knowledge";
-import { z } from "zod";
-
-/**
- * Who owns a shard of a service's work, under `leases.<service>.<shard>`. Taken and renewed
- * with compare-and-set; `epoch` grows by one each time the holder changes, so a record says
- * how many hand-overs there have been.
- */
-export const LeaseRecord = z.object({
-  v: z.literal(1),
-  service: NameToken,
-  shard: NameToken,
-  /** The instance id of the holder. */
-  holder: Label,
-  epoch: z.int().min(1),
-  /** Wall-clock expiry, epoch milliseconds: after it, another instance may take the lease. */
-  expiresAt: z.int().nonnegative(),
-  renewedAt: z.int().nonnegative(),
-});
-
-/** A lease record. */
-export type LeaseRecord = z.output<typeof LeaseRecord>;
 
 /** Options of {@link ShardLease}. */
 export interface ShardLeaseOptions {
