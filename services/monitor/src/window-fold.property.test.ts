@@ -198,7 +198,30 @@ describe("windowOf", () => {
     expect(windowOf(event, WINDOW_MS)).toEqual({ agent: "support", windowStart: START + 10_000 });
   });
 
-  it("counts breaker openings in the reserved breaker window", () => {
+  it("counts a breaker opening in the window of the agent whose call tripped it", () => {
+    const event = {
+      v: 1,
+      id: "b1",
+      at: new Date(START + 1_000).toISOString(),
+      service: "execute",
+      type: "breaker.state",
+      agent: "support",
+      provider: "openai",
+      model: "gpt-4.1",
+      state: "open",
+      previous: "closed",
+    } as TelemetryEvent;
+    const address = windowOf(event, WINDOW_MS);
+    expect(address).toEqual({ agent: "support", windowStart: START });
+    const window = foldEvents(
+      emptyWindow({ agent: "support", windowStart: START }, WINDOW_MS),
+      [{ seq: 1, event }],
+      SOURCE,
+    );
+    expect(window?.breakerOpens).toBe(1);
+  });
+
+  it("counts breaker openings that name no agent in the reserved breaker window", () => {
     fc.assert(
       fc.property(fc.array(breaker, { minLength: 1, maxLength: 20 }), (events) => {
         const address = windowOf(events[0] as TelemetryEvent, WINDOW_MS);

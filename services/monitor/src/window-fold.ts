@@ -10,9 +10,10 @@ import type {
 import { recordValues } from "@patinox/histogram";
 
 /**
- * Where `breaker.state` events are counted. A breaker belongs to a provider's model, not to an
- * agent, so its transitions to `open` are folded into the windows of this reserved agent name
- * (`metrics._breakers.<windowStart>`); `breakerOpens` of a real agent's window stays 0.
+ * Where `breaker.state` events without an agent are counted. A breaker belongs to a provider's
+ * model, not to an agent; Execute names the agent whose call made the transition, and the
+ * opening is counted in that agent's window. An event that names no agent (an older Execute)
+ * is folded into the windows of this reserved agent name (`metrics._breakers.<windowStart>`).
  */
 export const BREAKER_WINDOW_AGENT = "_breakers";
 
@@ -38,7 +39,7 @@ export function windowOf(event: TelemetryEvent, windowMs: number): WindowAddress
   const windowStart = Math.floor(at / windowMs) * windowMs;
   switch (event.type) {
     case "breaker.state":
-      return { agent: BREAKER_WINDOW_AGENT, windowStart };
+      return { agent: event.agent ?? BREAKER_WINDOW_AGENT, windowStart };
     case "definition.invalid":
       return undefined;
     default:
