@@ -4,10 +4,17 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const workspaces = ["packages", "services"].flatMap((dir) =>
-  readdirSync(dir).map((name) => join(dir, name)),
-);
-workspaces.push("test");
+// Every workspace pnpm knows (pnpm-workspace.yaml: `- dir` or `- dir/*`), so a new one is
+// never left out of the count.
+const workspaces = readFileSync("pnpm-workspace.yaml", "utf8")
+  .split("\n")
+  .map((line) => line.match(/^\s*-\s*["']?([^"'\s]+)["']?\s*$/)?.[1])
+  .filter((entry) => entry !== undefined)
+  .flatMap((entry) =>
+    entry.endsWith("/*")
+      ? readdirSync(entry.slice(0, -2)).map((name) => join(entry.slice(0, -2), name))
+      : [entry],
+  );
 
 let passed = 0;
 let failed = 0;

@@ -21,12 +21,13 @@ import {
 } from "./nats-permissions.ts";
 
 /** A concrete subject for a catalogue pattern (`{prefix}.agents.{agent}.run` → `patinox.agents.a1.run`). */
-const concrete = (pattern: string) =>
+/** A concrete subject or key of `pattern`; `{service}` becomes `service` (a writer's own key). */
+const concrete = (pattern: string, service = "execute") =>
   pattern
     .replace("{prefix}", "patinox")
     .replace("{type}", "run.completed")
     .replace("{windowStart}", "1700000000000")
-    .replace(/\{[a-zA-Z]+\}/g, (token) => (token === "{service}" ? "execute" : "a1"));
+    .replace(/\{[a-zA-Z]+\}/g, (token) => (token === "{service}" ? service : "a1"));
 
 const can = (role: NatsRole, op: "publish" | "subscribe", subject: string) =>
   isAllowed(rolePermissions(role)[op], subject);
@@ -79,8 +80,9 @@ describe("NATS permissions derived from the contracts", () => {
 
   it("let exactly the writers of KEY_CATALOGUE write each key family", () => {
     for (const entry of KEY_CATALOGUE) {
-      const key = `$KV.patinox.${concrete(entry.key)}`;
       const writers = PATINOX_SERVICES.filter((service) => entry.writtenBy.includes(service));
+      // A key naming a service (`leases.{service}.…`) is that service's own.
+      const key = `$KV.patinox.${concrete(entry.key, writers[0])}`;
       for (const role of NATS_ROLES) {
         const expected =
           writers.includes(role as PatinoxServiceName) ||

@@ -66,15 +66,12 @@ export const SUBMITTER_INBOX_PREFIX = "_INBOX_submitter";
 /** Knowledge key patterns each service may write (`$KV.<bucket>.<key>`); nothing else. */
 export const KNOWLEDGE_WRITES: Record<PatinoxServiceName, readonly string[]> = {
   // Shared breakers, rate limits and budgets of the runs it executes.
-  execute: ["breakers.>", "ratelimits.>", "budgets.>", KnowledgeKeys.leasesOf("execute")],
+  execute: ["breakers.>", "ratelimits.>", "budgets.>"],
+  // Windows, and the intake lease (the only service that holds leases today).
   monitor: [KnowledgeKeys.allMetrics, KnowledgeKeys.leasesOf("monitor")],
-  analyze: [
-    KnowledgeKeys.allFindings,
-    KnowledgeKeys.allEvolution,
-    KnowledgeKeys.leasesOf("analyze"),
-  ],
+  analyze: [KnowledgeKeys.allFindings, KnowledgeKeys.allEvolution],
   // Plans, and an agent's definition when a merged change is applied (`applyOnMerge`).
-  plan: [KnowledgeKeys.allPlans, KnowledgeKeys.allAgentConfigs, KnowledgeKeys.leasesOf("plan")],
+  plan: [KnowledgeKeys.allPlans, KnowledgeKeys.allAgentConfigs],
 };
 
 /** Every top-level knowledge key family, for the explicit denies that document intent. */
