@@ -49,7 +49,6 @@ export { WIRE_EXAMPLES } from "./examples.ts";
 export { JsonObject, JsonValue } from "./json.ts";
 export { rejectsUnknownFields, wireJsonSchema } from "./json-schema.ts";
 export { KnowledgeKeys, labelToken } from "./keys.ts";
-export { LeaseRecord } from "./lease-record.ts";
 export {
   AgentDefinitionRecord,
   DefinitionChange,
@@ -64,6 +63,7 @@ export {
   PullRequestRef,
   Severity,
 } from "./knowledge-records.ts";
+export { LeaseRecord } from "./lease-record.ts";
 export {
   HISTOGRAM_SCHEMA,
   LatencyHistogram,

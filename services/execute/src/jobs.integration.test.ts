@@ -111,13 +111,17 @@ describe("durable jobs", () => {
     await collected.waitFor(["bad-job", "lost-job", "good-job"]);
     collected.close();
 
-    const result = (id: string) => JobResult.parse(JSON.parse(collected.results.get(id)?.[0] ?? ""));
+    const result = (id: string) =>
+      JobResult.parse(JSON.parse(collected.results.get(id)?.[0] ?? ""));
     expect(result("good-job").status).toBe("completed");
     expect(result("bad-job")).toMatchObject({
       status: "failed",
       error: { code: "malformed_message" },
     });
-    expect(result("lost-job")).toMatchObject({ status: "failed", error: { code: "unknown_agent" } });
+    expect(result("lost-job")).toMatchObject({
+      status: "failed",
+      error: { code: "unknown_agent" },
+    });
 
     const js = jetstream(execute.nc);
     const letters = await js.consumers.get(streamNames(execute.prefix).deadLetters);
