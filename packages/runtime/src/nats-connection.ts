@@ -34,6 +34,9 @@ export function natsConnectionOptions(
     reconnectTimeWait: 1_000,
     reconnectJitter: 500,
     reconnectJitterTLS: 1_000,
+    // Every request otherwise builds two errors with stack traces up front, in case it fails:
+    // ~60 µs per request, a large share of a run's CPU (see docs/performance.md, Execute).
+    noAsyncTraces: true,
     // Keep trying when NATS is not up yet (pods may start before it); /readyz says so meanwhile.
     waitOnFirstConnect: true,
     ...(authenticators.length > 0 ? { authenticator: authenticators } : {}),

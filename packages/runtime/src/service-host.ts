@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { AuthorizationError } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
@@ -148,6 +149,8 @@ async function assemble<S extends z.ZodObject>(
   const intake = new AbortController();
   // Requests in flight may finish after shutdown begins; their signal fires only at the deadline.
   const deadline = new AbortController();
+  // Every request in flight listens to it (the runs of a busy service: thousands); not a leak.
+  setMaxListeners(0, intake.signal, deadline.signal);
   const inFlight = new InFlight();
   const hooks: Array<() => Promise<void> | void> = [];
   const serviceChecks: ReadinessCheck[] = [];

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { RunRequest } from "@patinox/contracts";
 import type { ServiceDefinition } from "@patinox/runtime";
@@ -137,6 +138,8 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
 /** A signal that aborts `deadlineMs` after `signal` does: when in-flight work must give up. */
 function afterDeadline(signal: AbortSignal, deadlineMs: number): AbortSignal {
   const controller = new AbortController();
+  // Every job in flight listens to it.
+  setMaxListeners(0, controller.signal);
   signal.addEventListener(
     "abort",
     () => setTimeout(() => controller.abort(signal.reason), deadlineMs).unref(),
