@@ -121,6 +121,14 @@ describe("durable jobs survive kill -9 of Execute", () => {
     out.length = 0;
     expect(await runCli(["run", "nobody", "hello", "--json"], io)).toBe(2);
     expect(JSON.parse(out.join(""))).toMatchObject({ error: { code: "unknown_agent" } });
+    // A run that started and failed is a reply, not a refusal: its status and error are printed.
+    out.length = 0;
+    expect(await runCli(["run", "batch", "too slow", "--deadline", "50", "--json"], io)).toBe(2);
+    expect(JSON.parse(out.join(""))).toMatchObject({
+      status: "failed",
+      agent: "batch",
+      error: { code: "deadline_exceeded" },
+    });
 
     await execute[Symbol.asyncDispose]();
     await nc.close();

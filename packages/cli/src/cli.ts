@@ -40,7 +40,8 @@ export function createProgram(
     meta: {
       name: "patinox",
       version: VERSION,
-      description: "Inspect a running Patinox (services, knowledge) and apply agent definitions",
+      description:
+        "Inspect a running Patinox (services, knowledge, metrics, findings, plans), apply agent definitions and run agents",
     },
     args: { ...globalArgs },
     subCommands: {

@@ -90,7 +90,13 @@ export async function runAgent(
         `no result on ${resultSubject} within ${wait} ms (the job stays queued)`,
       );
     }
-    if (error instanceof Error && /no (responders|stream)/i.test(error.message)) {
+    // No responders on the JetStream API for the jobs subject: nats.js says "jetstream is not
+    // enabled" (JetStreamNotEnabled) when no stream captures it yet.
+    if (
+      error instanceof Error &&
+      (error.name === "JetStreamNotEnabled" ||
+        /no (responders|stream)|not enabled/i.test(error.message))
+    ) {
       throw new ExecuteUnavailable(
         `the jobs stream does not exist yet: start Execute once (it creates ${streamNames(options.prefix).jobs})`,
       );
@@ -117,14 +123,27 @@ async function storedResult(
   }
 }
 
-/** The reply parsed as `schema`, or the refusal it carries as a {@link RunRefused}. */
+/**
+ * The reply parsed as `schema`, or the refusal it carries as a {@link RunRefused}. A reply with
+ * a `status` is a run's outcome (a failed run carries an `error` too); only a reply without one
+ * is an `ErrorReply`.
+ */
 function answerOf(
   schema: typeof RunReply | typeof JobResult,
   data: Uint8Array,
 ): RunReply | JobResult {
-  const refused = parseMessage(ErrorReply, data);
-  if (refused.ok) throw new RunRefused(refused.value.error);
   const parsed = parseMessage<typeof RunReply | typeof JobResult>(schema, data);
-  if (!parsed.ok) throw new RunRefused(parsed.error.toWire() as WireError);
-  return parsed.value as RunReply | JobResult;
+  if (parsed.ok) return parsed.value as RunReply | JobResult;
+  const refused = parseMessage(ErrorReply, data);
+  if (refused.ok && !hasStatus(data)) throw new RunRefused(refused.value.error);
+  throw new RunRefused(parsed.error.toWire() as WireError);
+}
+
+function hasStatus(data: Uint8Array): boolean {
+  try {
+    const body: unknown = JSON.parse(new TextDecoder().decode(data));
+    return typeof body === "object" && body !== null && "status" in body;
+  } catch {
+    return false;
+  }
 }

@@ -43,6 +43,12 @@ export interface RunOrigin {
   readonly shutdown: AbortSignal;
   /** The request's NATS headers: a `traceparent` continues the caller's trace. */
   readonly headers?: MsgHdrs | undefined;
+  /**
+   * A durable job: if shutdown cuts the run short, the job is handed back and runs again, so
+   * this attempt is not a `run.completed` (its id would shadow the real one for the stream's
+   * duplicate window).
+   */
+  readonly handedBackOnShutdown?: boolean;
 }
 
 /**
@@ -124,7 +130,20 @@ export class AgentRunner {
       if (error.code === "internal") {
         this.#options.logger.error({ runId, agent, err: thrown }, "run failed unexpectedly");
       }
-      return this.#finish({ runId, snapshot, progress, received, error, telemetry, request });
+      const handedBack =
+        origin.handedBackOnShutdown === true &&
+        origin.shutdown.aborted &&
+        error.code === "unavailable";
+      return this.#finish({
+        runId,
+        snapshot,
+        progress,
+        received,
+        error,
+        telemetry,
+        request,
+        ...(handedBack ? { uncounted: true } : {}),
+      });
     } finally {
       release?.();
       untrack();
@@ -186,6 +205,8 @@ export class AgentRunner {
     readonly error?: PatinoxError;
     /** The validator that rejected the input or output, when one did. */
     readonly rejectedBy?: string;
+    /** Not a completed run for telemetry (a job handed back at shutdown runs again). */
+    readonly uncounted?: boolean;
   }): RunReply {
     const { runId, snapshot, progress, outcome, error } = run;
     const status: RunStatus =
@@ -210,12 +231,14 @@ export class AgentRunner {
       ...(progress.model !== undefined ? { model: progress.model } : {}),
       ...(run.telemetry.traceId !== undefined ? { traceId: run.telemetry.traceId } : {}),
     };
-    run.telemetry.completed({
-      reply,
-      input: run.request.input,
-      callerId: run.request.callerId,
-      rejectedBy: run.rejectedBy ?? rejectingValidator(error),
-    });
+    if (run.uncounted === true && error !== undefined) run.telemetry.refused(error);
+    else
+      run.telemetry.completed({
+        reply,
+        input: run.request.input,
+        callerId: run.request.callerId,
+        rejectedBy: run.rejectedBy ?? rejectingValidator(error),
+      });
     this.#options.logger.info(
       {
         runId,

@@ -143,7 +143,7 @@ async function callModel(
         { signal, timeout: options.timeoutMs, maxRetries: 0 },
       );
       const endedAt = performance.now();
-      options.onAttempt?.({ target, fallback, attempt, startedAt, endedAt, completion });
+      observe(options, { target, fallback, attempt, startedAt, endedAt, completion });
       await settle("success");
       const usage = completion.usage;
       guards?.charge((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
@@ -152,12 +152,12 @@ async function callModel(
       const endedAt = performance.now();
       if (signal.aborted) {
         const reason = toPatinoxError(signal.reason);
-        options.onAttempt?.({ target, fallback, attempt, startedAt, endedAt, error: reason });
+        observe(options, { target, fallback, attempt, startedAt, endedAt, error: reason });
         await settle("neutral");
         throw signal.reason;
       }
       failure = modelFailure(error, target, options.timeoutMs);
-      options.onAttempt?.({ target, fallback, attempt, startedAt, endedAt, error: failure });
+      observe(options, { target, fallback, attempt, startedAt, endedAt, error: failure });
     }
     options.onFailure?.(failure, target);
     if (failure.code === "rate_limited") {
@@ -184,6 +184,15 @@ async function callModel(
 }
 
 /** The wait before retrying a 429, or `undefined` when the policy or the deadline says no. */
+/** Tells `onAttempt` of an attempt; what it throws (telemetry) never becomes a model failure. */
+function observe(options: ModelCallOptions, attempt: ModelAttempt): void {
+  try {
+    options.onAttempt?.(attempt);
+  } catch {
+    // Telemetry is best effort: a call that answered stays answered.
+  }
+}
+
 function retryWait(
   guards: ModelGuards,
   attempt: number,

@@ -115,7 +115,12 @@ async function callWithRetries(
       const reason = transientReason(error);
       if (reason !== undefined && attempt < attempts) {
         progress.stats.toolRetries++;
-        await context.sleep(backoffMs(attempt), signal);
+        try {
+          await context.sleep(backoffMs(attempt), signal);
+        } catch (aborted) {
+          span.end("error", attempt, toPatinoxError(signal.reason).code);
+          throw aborted;
+        }
         continue;
       }
       progress.stats.toolFailures++;

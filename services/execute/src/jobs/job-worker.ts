@@ -64,7 +64,10 @@ const MAX_RETRY_DELAY_MS = 60_000;
 /** Attempts to store a result before the job is handed back (and so run again). */
 const STORE_ATTEMPTS = 5;
 
-/** Codes that refuse a job for now, not for good: the job goes back to the queue with a delay. */
+/**
+ * Codes that refuse a job for now, not for good: the job goes back to the queue with a delay.
+ * `unavailable` is the knowledge bucket (rate limits, budgets) out of reach.
+ */
 const TRANSIENT = new Set(["overloaded", "rate_limited", "budget_exhausted", "unavailable"]);
 
 /**
@@ -79,16 +82,14 @@ const TRANSIENT = new Set(["overloaded", "rate_limited", "budget_exhausted", "un
 export class JobWorker {
   readonly #options: JobWorkerOptions;
   readonly #inFlight = new Set<Promise<void>>();
-  #messages: ConsumerMessages | undefined;
+  /** Aborted by {@link stopPulling}: ends the fetch in progress and the loop. */
+  readonly #stopping = new AbortController();
+  #consumer: Consumer | undefined;
+  #batch: ConsumerMessages | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(options: JobWorkerOptions) {
     this.#options = options;
-  }
-
-  /** Jobs being run now. */
-  get inFlight(): number {
-    return this.#inFlight.size;
   }
 
   /** Creates (or updates) the durable consumer and starts pulling. */
@@ -117,15 +118,14 @@ export class JobWorker {
       }
       await jsm.consumers.add(jobsStream, config);
     }
-    const consumer: Consumer = await js.consumers.get(jobsStream, JOBS_CONSUMER);
-    // At most `concurrency` jobs are buffered or running, so none waits out its ack deadline here.
-    this.#messages = await consumer.consume({ max_messages: concurrency });
-    this.#loop = this.#pull(this.#messages);
+    this.#consumer = await js.consumers.get(jobsStream, JOBS_CONSUMER);
+    this.#loop = this.#pull(this.#consumer, concurrency);
   }
 
-  /** Stops taking jobs; those buffered but not started go back to the queue. */
+  /** Stops taking jobs: the fetch in progress ends; a job it still delivers is handed back. */
   async stopPulling(): Promise<void> {
-    await this.#messages?.close();
+    this.#stopping.abort();
+    await this.#batch?.close().catch(() => undefined);
     await this.#loop;
   }
 
@@ -135,19 +135,50 @@ export class JobWorker {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  async #pull(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      const job = this.#handle(msg).catch((error: unknown) => {
-        // #handle answers every message; reaching here is a bug. The job is redelivered.
-        this.#options.logger.error({ err: error, subject: msg.subject }, "job handling failed");
-        msg.nak(1_000);
-      });
-      this.#inFlight.add(job);
-      void job.finally(() => this.#inFlight.delete(job));
-      if (this.#inFlight.size >= this.#options.concurrency) {
+  /**
+   * Fetches only as many jobs as there are free slots, and starts each at once: a job is never
+   * held unstarted (without heartbeats) while its ack wait runs, where another replica would
+   * get it redelivered and run it a second time. Never rejects: a failed fetch (a lost
+   * connection, a refused permission) is logged and retried after a pause, so the replica
+   * keeps taking jobs once it can.
+   */
+  async #pull(consumer: Consumer, concurrency: number): Promise<void> {
+    const stopping = this.#stopping.signal;
+    while (!stopping.aborted) {
+      if (this.#inFlight.size >= concurrency) {
         await Promise.race(this.#inFlight);
+        continue;
+      }
+      try {
+        this.#batch = await consumer.fetch({
+          max_messages: concurrency - this.#inFlight.size,
+          expires: 5_000,
+        });
+        for await (const msg of this.#batch) {
+          if (stopping.aborted) {
+            msg.nak(); // delivered as the fetch was being closed: another replica takes it
+            continue;
+          }
+          this.#start(msg);
+        }
+      } catch (error) {
+        if (stopping.aborted) break;
+        this.#options.logger.warn({ err: error }, "could not fetch jobs; retrying");
+        await abortableDelay(1_000, stopping);
+      } finally {
+        this.#batch = undefined;
       }
     }
+  }
+
+  #start(msg: JsMsg): void {
+    const job = this.#handle(msg).catch((error: unknown) => {
+      // #handle answers every message; reaching here is a bug. The job is redelivered.
+      this.#options.logger.error({ err: error, subject: msg.subject }, "job handling failed");
+      msg.nak(1_000);
+    });
+    this.#inFlight.add(job);
+    void job.finally(() => this.#inFlight.delete(job));
   }
 
   async #handle(msg: JsMsg): Promise<void> {
@@ -165,34 +196,38 @@ export class JobWorker {
       msg.ack();
       return;
     }
+    // Heartbeats until the job is acked or handed back: storing the result may take retries.
     const heartbeat = setInterval(
       () => msg.working(),
       Math.max(1_000, this.#options.ackWaitMs / 3),
     );
-    let result: JobResult;
     try {
-      const reply = await this.#options.run(agent, request, {
-        shutdown: this.#options.shutdown,
-        headers: msg.headers,
-      });
-      if (this.#options.shutdown.aborted && reply.error?.code === "unavailable") {
-        // Cut short by shutdown: another replica runs it again from the start.
-        msg.nak();
-        return;
+      let result: JobResult;
+      try {
+        const reply = await this.#options.run(agent, request, {
+          shutdown: this.#options.shutdown,
+          headers: msg.headers,
+          handedBackOnShutdown: true,
+        });
+        if (this.#options.shutdown.aborted && reply.error?.code === "unavailable") {
+          // Cut short by shutdown: another replica runs it again from the start.
+          msg.nak();
+          return;
+        }
+        result = { ...reply, completedAt: new Date().toISOString() };
+      } catch (thrown) {
+        const error = toPatinoxError(thrown);
+        if (TRANSIENT.has(error.code)) {
+          msg.nak(Math.min(MAX_RETRY_DELAY_MS, error.retryAfterMs ?? 1_000));
+          return;
+        }
+        result = refusedResult(agent, request.runId, error);
       }
-      result = { ...reply, completedAt: new Date().toISOString() };
-    } catch (thrown) {
-      const error = toPatinoxError(thrown);
-      if (TRANSIENT.has(error.code)) {
-        msg.nak(Math.min(MAX_RETRY_DELAY_MS, error.retryAfterMs ?? 1_000));
-        return;
-      }
-      result = refusedResult(agent, request.runId, error);
+      await this.#store(result);
+      msg.ack();
     } finally {
       clearInterval(heartbeat);
     }
-    await this.#store(result);
-    msg.ack();
   }
 
   /** Publishes the stored result of `runId` again, if there is one; whether there was. */
@@ -292,4 +327,17 @@ function runIdOf(msg: JsMsg): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts; never rejects. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

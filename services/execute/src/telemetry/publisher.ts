@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { MsgHdrs } from "@nats-io/nats-core";
+import { type MsgHdrs, headers as natsHeaders } from "@nats-io/nats-core";
 import { encode, type Subjects, type TelemetryEvent } from "@patinox/contracts";
 import type { Logger } from "@patinox/runtime";
 
@@ -33,9 +33,7 @@ export class TelemetryPublisher {
   readonly #pending = new Set<Promise<void>>();
   readonly #maxPending: number;
   #lastWarning = Number.NEGATIVE_INFINITY;
-  /** Events acknowledged by the stream. */
-  published = 0;
-  /** Events given up on (the stream unreachable, or too many waiting). */
+  /** Events given up on (the stream unreachable, or too many waiting); in the warning logs. */
   dropped = 0;
 
   constructor(options: TelemetryPublisherOptions) {
@@ -73,9 +71,10 @@ export class TelemetryPublisher {
         await js.publish(subject, data, {
           msgID: event.id,
           timeout: ACK_TIMEOUT_MS,
-          ...(headers ? { headers } : {}),
+          // A copy per publish: the client writes `Nats-Msg-Id` into the headers it is given,
+          // and a run's events share one set of trace headers.
+          ...(headers ? { headers: copyOf(headers) } : {}),
         });
-        this.published++;
         return;
       } catch (error) {
         if (attempt === attempts) {
@@ -97,4 +96,12 @@ export class TelemetryPublisher {
       "telemetry event dropped (is the telemetry stream there? Monitor creates it)",
     );
   }
+}
+
+function copyOf(source: MsgHdrs): MsgHdrs {
+  const copy = natsHeaders();
+  for (const key of source.keys()) {
+    for (const value of source.values(key)) copy.append(key, value);
+  }
+  return copy;
 }

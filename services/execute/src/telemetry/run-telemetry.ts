@@ -168,7 +168,8 @@ export class RunTelemetry {
     const usage = completion?.usage;
     const inputTokens = usage?.prompt_tokens ?? 0;
     const outputTokens = usage?.completion_tokens ?? 0;
-    const finishReason = completion?.choices[0]?.finish_reason ?? undefined;
+    // A provider may send a completion without `choices`: telemetry must not throw over it.
+    const finishReason = completion?.choices?.[0]?.finish_reason ?? undefined;
     const status = modelCallStatus(error?.code, error?.details?.reason);
     const span = this.#tracer.startSpan(
       `chat ${target.model}`,
