@@ -113,25 +113,46 @@ export const env = {
   /** One of a closed set of words. */
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
     z.enum(values, { error: `expected one of: ${values.join(", ")}` }),
+  /**
+   * JSON checked by `schema`. A problem is reported as "expected <what>" with the JSON path of
+   * each issue (at most five), never the value: the JSON may hold API keys.
+   */
+  json: <S extends z.ZodType>(schema: S, expected: string) =>
+    z.string().transform((text, ctx): z.output<S> => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: `expected JSON: ${expected}` });
+        return z.NEVER;
+      }
+      const checked = schema.safeParse(parsed);
+      if (checked.success) return checked.data;
+      const problems = checked.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(top)"}: ${i.message}`);
+      ctx.addIssue({ code: "custom", message: `expected ${expected} (${problems.join("; ")})` });
+      return z.NEVER;
+    }),
+  /** A comma-separated list; blanks around and between items are dropped. */
+  list: () =>
+    z.string().transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
   /** A comma-separated list of NATS server URLs. */
   natsServers: () =>
-    z
-      .string()
-      .transform((v) =>
-        v
-          .split(",")
-          .map((s) => s.trim())
-          .filter((s) => s !== ""),
-      )
-      .pipe(
-        z
-          .array(
-            z.string().refine(isNatsServerUrl, {
-              error: "expected comma-separated NATS URLs such as nats://host:4222",
-            }),
-          )
-          .min(1, { error: "expected at least one NATS URL" }),
-      ),
+    env.list().pipe(
+      z
+        .array(
+          z.string().refine(isNatsServerUrl, {
+            error: "expected comma-separated NATS URLs such as nats://host:4222",
+          }),
+        )
+        .min(1, { error: "expected at least one NATS URL" }),
+    ),
   /** A subject prefix: dot-separated tokens without wildcards or spaces. */
   subjectPrefix: () =>
     z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {

@@ -6,36 +6,14 @@ import { z } from "zod";
 const KINDS = Object.values(FindingKind) as [FindingKind, ...FindingKind[]];
 
 /** A JSON object from one variable, checked by `schema`; the message names what was expected. */
-function jsonSetting<S extends z.ZodType>(schema: S, example: string) {
-  return z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: `expected JSON such as ${example}` });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
-
 /** `all`, or a comma-separated list of detector kinds. */
-const dryRunList = z
-  .string()
-  .transform((text) =>
-    text
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
-  )
-  .pipe(
-    z.array(
-      z.enum(["all", ...KINDS], {
-        error: `expected "all" or a comma-separated list of: ${KINDS.join(", ")}`,
-      }),
-    ),
-  );
+const dryRunList = env.list().pipe(
+  z.array(
+    z.enum(["all", ...KINDS], {
+      error: `expected "all" or a comma-separated list of: ${KINDS.join(", ")}`,
+    }),
+  ),
+);
 
 /**
  * Analyze's own environment variables, parsed once at start with the runtime's (documented in
@@ -49,12 +27,13 @@ export const AnalyzeConfigSchema = z.object({
   /** K: healthy windows in a row that resolve an open finding. @default 3 */
   PATINOX_ANALYZE_RESOLVE_AFTER: env.int(1, 1_000).default(3),
   /** Detector settings as JSON (every field optional; see docs/analyze.md). @default {} */
-  PATINOX_ANALYZE_DETECTORS: jsonSetting(
-    DetectorSettings,
-    '{"error_rate_slo":{"minRuns":50}}',
-  ).optional(),
+  PATINOX_ANALYZE_DETECTORS: env
+    .json(DetectorSettings, 'detector settings such as {"error_rate_slo":{"minRuns":50}}')
+    .optional(),
   /** How applied plans are judged, as JSON (see docs/analyze.md). @default {} */
-  PATINOX_ANALYZE_EVOLUTION: jsonSetting(EvolutionSettings, '{"minSamples":200}').optional(),
+  PATINOX_ANALYZE_EVOLUTION: env
+    .json(EvolutionSettings, 'evolution settings such as {"minSamples":200}')
+    .optional(),
   /** Detectors that only record what they would raise: `all` or a list of kinds. @default none */
   PATINOX_ANALYZE_DRY_RUN: dryRunList.optional(),
 });

@@ -1,7 +1,6 @@
 import { NameToken } from "@patinox/contracts";
 import { env, Secret } from "@patinox/runtime";
 import { z } from "zod";
-import { jsonEnv } from "./json-env.ts";
 import { resilienceConfigShape } from "./resilience-config.ts";
 
 /** The name of the provider configured by `OPENAI_API_KEY` / `OPENAI_BASE_URL`. */
@@ -66,15 +65,19 @@ export const ExecuteConfigSchema = z.object({
   /** The default provider's endpoint. @default https://api.openai.com/v1 when only the key is set */
   OPENAI_BASE_URL: httpUrl().optional(),
   /** Further providers by name: `{ "<name>": { "baseURL", "apiKey"?, "headers"? } }`. */
-  PATINOX_PROVIDERS: jsonEnv(
-    Providers,
-    'an object of providers by name, e.g. {"local":{"baseURL":"http://127.0.0.1:11434/v1"}}',
-  ).optional(),
+  PATINOX_PROVIDERS: env
+    .json(
+      Providers,
+      'an object of providers by name, e.g. {"local":{"baseURL":"http://127.0.0.1:11434/v1"}}',
+    )
+    .optional(),
   /** Prices by model name: `{ "<model>": { "inputPerMTok", "outputPerMTok" } }`. */
-  PATINOX_MODEL_PRICES: jsonEnv(
-    z.record(z.string().min(1), ModelPrice),
-    'an object of prices by model, e.g. {"gpt-4o-mini":{"inputPerMTok":0.15,"outputPerMTok":0.6}}',
-  ).optional(),
+  PATINOX_MODEL_PRICES: env
+    .json(
+      z.record(z.string().min(1), ModelPrice),
+      'an object of prices by model, e.g. {"gpt-4o-mini":{"inputPerMTok":0.15,"outputPerMTok":0.6}}',
+    )
+    .optional(),
   /** Rate-limit leases, token-budget refresh, circuit breakers, 429 retries (resilience-config.ts). */
   ...resilienceConfigShape,
   /** Durable jobs this replica runs at once. @default 16 */

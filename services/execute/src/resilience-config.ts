@@ -8,7 +8,6 @@ import {
 } from "@patinox/resilience";
 import { env } from "@patinox/runtime";
 import { z } from "zod";
-import { jsonEnv } from "./json-env.ts";
 
 const positiveMs = (max: number) => z.int().min(1).max(max);
 
@@ -47,20 +46,23 @@ const LeaseSettings = z
  */
 export const resilienceConfigShape = {
   /** Circuit breakers: `{ failureRatio, minimumRequests, windowMs, coolDownMs, probeTimeoutMs }`. */
-  PATINOX_BREAKER: jsonEnv(
-    BreakerSettings,
-    'a breaker policy, e.g. {"failureRatio":0.5,"minimumRequests":10,"windowMs":30000,"coolDownMs":15000}',
-  ).default(DEFAULT_BREAKER_POLICY),
+  PATINOX_BREAKER: env
+    .json(
+      BreakerSettings,
+      'a breaker policy, e.g. {"failureRatio":0.5,"minimumRequests":10,"windowMs":30000,"coolDownMs":15000}',
+    )
+    .default(DEFAULT_BREAKER_POLICY),
   /** Retries of a provider's 429: `{ maxAttempts, baseDelayMs, maxDelayMs }`. */
-  PATINOX_MODEL_RETRY: jsonEnv(
-    RetrySettings,
-    'a retry policy, e.g. {"maxAttempts":3,"baseDelayMs":250,"maxDelayMs":5000}',
-  ).default(DEFAULT_RETRY_POLICY),
+  PATINOX_MODEL_RETRY: env
+    .json(
+      RetrySettings,
+      'a retry policy, e.g. {"maxAttempts":3,"baseDelayMs":250,"maxDelayMs":5000}',
+    )
+    .default(DEFAULT_RETRY_POLICY),
   /** Leases of shared rate-limit tokens: `{ maxTokens, ttlMs }`. */
-  PATINOX_RATE_LEASE: jsonEnv(
-    LeaseSettings,
-    'a lease policy, e.g. {"maxTokens":1000,"ttlMs":1000}',
-  ).default(DEFAULT_LEASE_POLICY),
+  PATINOX_RATE_LEASE: env
+    .json(LeaseSettings, 'a lease policy, e.g. {"maxTokens":1000,"ttlMs":1000}')
+    .default(DEFAULT_LEASE_POLICY),
   /** How old a replica's view of an hour's token total may be before a check reads it again. @default 1000 */
   PATINOX_BUDGET_REFRESH_MS: env.int(0, 60_000).default(1_000),
 };

@@ -12,26 +12,6 @@ const ModelCandidate = z.strictObject({
   speedRank: z.number().optional(),
 });
 
-/** JSON in a variable, reported by path and never echoed (it may sit next to secrets). */
-function jsonEnv<S extends z.ZodType>(schema: S, expected: string) {
-  return z.string().transform((text, ctx): z.output<S> => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: "custom", message: `expected JSON: ${expected}` });
-      return z.NEVER;
-    }
-    const checked = schema.safeParse(parsed);
-    if (checked.success) return checked.data;
-    const problems = checked.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(top)"}: ${i.message}`);
-    ctx.addIssue({ code: "custom", message: `expected ${expected} (${problems.join("; ")})` });
-    return z.NEVER;
-  });
-}
-
 const httpUrl = () =>
   z.string().refine(
     (v) => {
@@ -42,14 +22,6 @@ const httpUrl = () =>
       }
     },
     { error: "expected an http(s) URL such as https://github.example.com/api/v3" },
-  );
-
-const csv = () =>
-  z.string().transform((v) =>
-    v
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
   );
 
 /**
@@ -84,7 +56,7 @@ export const PlanConfigSchema = z
       .default("agents")
       .transform((p) => p.replace(/^\/+|\/+$/g, "")),
     /** Labels put on every pull request. */
-    PATINOX_PLAN_LABELS: csv().default(["patinox"]),
+    PATINOX_PLAN_LABELS: env.list().default(["patinox"]),
     /** Trace links in pull request bodies: `{traceId}` is replaced (e.g. `https://jaeger/trace/{traceId}`). */
     PATINOX_PLAN_TRACE_URL: z
       .string()
@@ -108,10 +80,12 @@ export const PlanConfigSchema = z
     PATINOX_PLAN_RETRY_BASE_MS: env.int(100, HOUR_MS).default(5_000),
     PATINOX_PLAN_RETRY_MAX_MS: env.int(100, 24 * HOUR_MS).default(600_000),
     /** Models planners may add as fallbacks or move to: `[{"name","provider"?,"speedRank"?}]`. */
-    PATINOX_PLAN_MODELS: jsonEnv(
-      z.array(ModelCandidate).max(50),
-      'a list of models, e.g. [{"name":"gpt-4o-mini","provider":"openai","speedRank":1}]',
-    ).default([]),
+    PATINOX_PLAN_MODELS: env
+      .json(
+        z.array(ModelCandidate).max(50),
+        'a list of models, e.g. [{"name":"gpt-4o-mini","provider":"openai","speedRank":1}]',
+      )
+      .default([]),
     /**
      * The model of the LLM planner (instruction changes for findings no rule covers, only where
      * the agent's policy allows `instructions`); off when unset.
