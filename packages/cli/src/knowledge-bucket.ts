@@ -1,7 +1,9 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream } from "@nats-io/jetstream";
 import { type KV, type KvEntry, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { type NatsConnection, TimeoutError } from "@nats-io/nats-core";
+import { parseRecord } from "@patinox/contracts";
 import { Knowledge, type KnowledgeStatus } from "@patinox/knowledge";
+import type { z } from "zod";
 import {
   BucketNotFound,
   JetStreamUnavailable,
@@ -188,4 +190,26 @@ async function translateJetStreamErrors<T>(
     }
     throw error;
   }
+}
+
+/** Every readable record under `filter`, by sorted key; the keys of unreadable ones apart. */
+export async function readRecords<S extends z.ZodType>(
+  nc: NatsConnection,
+  bucket: string,
+  filter: string,
+  schema: S,
+): Promise<{ records: z.output<S>[]; invalid: string[] }> {
+  const { kv } = await openBucket(nc, bucket);
+  const records: z.output<S>[] = [];
+  const invalid: string[] = [];
+  const keys: string[] = [];
+  for await (const key of await kv.keys(filter)) keys.push(key);
+  for (const key of keys.sort()) {
+    const entry = await kv.get(key);
+    if (entry?.operation !== "PUT") continue;
+    const parsed = parseRecord(schema, key, entry.value);
+    if (parsed.ok) records.push(parsed.value);
+    else invalid.push(key);
+  }
+  return { records, invalid };
 }

@@ -1,11 +1,11 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Finding, KnowledgeKeys, PatinoxError, parseRecord } from "@patinox/contracts";
+import { Finding, KnowledgeKeys, PatinoxError } from "@patinox/contracts";
 import { defineCommand } from "citty";
 import { readCliConfig, withNats } from "../connection.ts";
 import { UsageError } from "../errors.ts";
 import { globalArgs, readGlobalOptions } from "../global-options.ts";
 import type { CliIo } from "../io.ts";
-import { openBucket } from "../knowledge-bucket.ts";
+import { readRecords } from "../knowledge-bucket.ts";
 import { jsonDocument } from "../output.ts";
 import { renderFindingsTable, sortFindings } from "./findings-table.ts";
 
@@ -59,17 +59,6 @@ async function readFindings(
   bucket: string,
   filter: string,
 ): Promise<{ findings: Finding[]; invalid: string[] }> {
-  const { kv } = await openBucket(nc, bucket);
-  const findings: Finding[] = [];
-  const invalid: string[] = [];
-  const keys: string[] = [];
-  for await (const key of await kv.keys(filter)) keys.push(key);
-  for (const key of keys.sort()) {
-    const entry = await kv.get(key);
-    if (entry?.operation !== "PUT") continue;
-    const parsed = parseRecord(Finding, key, entry.value);
-    if (parsed.ok) findings.push(parsed.value);
-    else invalid.push(key);
-  }
-  return { findings, invalid };
+  const { records, invalid } = await readRecords(nc, bucket, filter, Finding);
+  return { findings: records, invalid };
 }

@@ -1,11 +1,11 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { KnowledgeKeys, PatinoxError, Plan, parseRecord } from "@patinox/contracts";
+import { KnowledgeKeys, PatinoxError, Plan } from "@patinox/contracts";
 import { defineCommand } from "citty";
 import { readCliConfig, withNats } from "../connection.ts";
 import { UsageError } from "../errors.ts";
 import { globalArgs, readGlobalOptions } from "../global-options.ts";
 import type { CliIo } from "../io.ts";
-import { openBucket } from "../knowledge-bucket.ts";
+import { readRecords } from "../knowledge-bucket.ts";
 import { jsonDocument } from "../output.ts";
 import { renderPlansTable } from "./plans-table.ts";
 
@@ -54,17 +54,6 @@ export async function readPlans(
   bucket: string,
   filter: string,
 ): Promise<{ plans: Plan[]; invalid: string[] }> {
-  const { kv } = await openBucket(nc, bucket);
-  const plans: Plan[] = [];
-  const invalid: string[] = [];
-  const keys: string[] = [];
-  for await (const key of await kv.keys(filter)) keys.push(key);
-  for (const key of keys.sort()) {
-    const entry = await kv.get(key);
-    if (entry?.operation !== "PUT") continue;
-    const parsed = parseRecord(Plan, key, entry.value);
-    if (parsed.ok) plans.push(parsed.value);
-    else invalid.push(key);
-  }
-  return { plans, invalid };
+  const { records, invalid } = await readRecords(nc, bucket, filter, Plan);
+  return { plans: records, invalid };
 }
