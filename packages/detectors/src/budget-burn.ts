@@ -3,7 +3,7 @@ import type { DetectorInput } from "./detector-input.ts";
 import type { DetectorSettings } from "./detector-settings.ts";
 import { outcomeBase } from "./internal/outcome-base.ts";
 import { severityOf } from "./internal/severity.ts";
-import { type DetectorOutcome, Verdict } from "./outcome.ts";
+import { type DetectorOutcome, tooFew, Verdict } from "./outcome.ts";
 import { addUp, type Spans } from "./window-span.ts";
 
 const HOUR_MS = 3_600_000;
@@ -29,15 +29,8 @@ export function budgetBurn(
     ),
   );
   const base = outcomeBase(FindingKind.BudgetBurn, "tokens_per_hour", input, span);
-  if (span.runs < settings.minRuns) {
-    return [
-      {
-        ...base,
-        verdict: Verdict.Inconclusive,
-        reason: `${span.runs} runs < minRuns ${settings.minRuns}`,
-      },
-    ];
-  }
+  const few = tooFew(base, span.runs, settings.minRuns, "runs", "minRuns");
+  if (few) return [few];
   const perHour = (span.tokens * HOUR_MS) / spanMs;
   const pace = perHour / budget;
   const evidence = {

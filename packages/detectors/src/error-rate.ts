@@ -5,7 +5,7 @@ import type { DetectorSettings } from "./detector-settings.ts";
 import { outcomeBase } from "./internal/outcome-base.ts";
 import { testCeiling } from "./internal/rate-ceiling.ts";
 import { severityOf } from "./internal/severity.ts";
-import { type DetectorOutcome, Verdict } from "./outcome.ts";
+import { type DetectorOutcome, tooFew, Verdict } from "./outcome.ts";
 import { failedRuns, type Spans } from "./window-span.ts";
 
 const METRIC = "error_rate";
@@ -21,13 +21,8 @@ export function errorRateSlo(
 ): DetectorOutcome {
   const base = outcomeBase(FindingKind.ErrorRateSlo, METRIC, input, spans.current);
   const { runs } = spans.current;
-  if (runs < settings.minRuns) {
-    return {
-      ...base,
-      verdict: Verdict.Inconclusive,
-      reason: `${runs} runs < minRuns ${settings.minRuns}`,
-    };
-  }
+  const few = tooFew(base, runs, settings.minRuns, "runs", "minRuns");
+  if (few) return few;
   const failed = Math.min(runs, failedRuns(spans.current, settings.ignoredCodes));
   const test = testCeiling(failed, runs, input.slo.errorRate, settings.confidence);
   const evidence = {
@@ -64,20 +59,16 @@ export function errorRateBaseline(
 ): DetectorOutcome {
   const base = outcomeBase(FindingKind.ErrorRateBaseline, METRIC, input, spans.current);
   const { current, baseline } = spans;
-  if (current.runs < settings.minRuns) {
-    return {
-      ...base,
-      verdict: Verdict.Inconclusive,
-      reason: `${current.runs} runs < minRuns ${settings.minRuns}`,
-    };
-  }
-  if (baseline.runs < settings.minBaselineRuns) {
-    return {
-      ...base,
-      verdict: Verdict.Inconclusive,
-      reason: `${baseline.runs} baseline runs < minBaselineRuns ${settings.minBaselineRuns}`,
-    };
-  }
+  const fewRuns = tooFew(base, current.runs, settings.minRuns, "runs", "minRuns");
+  if (fewRuns) return fewRuns;
+  const fewBaseline = tooFew(
+    base,
+    baseline.runs,
+    settings.minBaselineRuns,
+    "baseline runs",
+    "minBaselineRuns",
+  );
+  if (fewBaseline) return fewBaseline;
   const failed = Math.min(current.runs, failedRuns(current, settings.ignoredCodes));
   const baselineFailed = Math.min(baseline.runs, failedRuns(baseline, settings.ignoredCodes));
   const test = twoProportionZTest(

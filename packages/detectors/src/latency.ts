@@ -17,7 +17,7 @@ import {
 import { outcomeBase } from "./internal/outcome-base.ts";
 import { testCeiling } from "./internal/rate-ceiling.ts";
 import { severityOf } from "./internal/severity.ts";
-import { type DetectorOutcome, Verdict } from "./outcome.ts";
+import { type DetectorOutcome, tooFew, Verdict } from "./outcome.ts";
 import type { Spans } from "./window-span.ts";
 
 const METRIC = "p95_latency_ms";
@@ -37,13 +37,8 @@ export function latencySlo(
 ): DetectorOutcome {
   const base = outcomeBase(FindingKind.LatencySlo, METRIC, input, spans.current);
   const h = spans.current.latency;
-  if (h.count < settings.minRuns) {
-    return {
-      ...base,
-      verdict: Verdict.Inconclusive,
-      reason: `${h.count} runs < minRuns ${settings.minRuns}`,
-    };
-  }
+  const few = tooFew(base, h.count, settings.minRuns, "runs", "minRuns");
+  if (few) return few;
   const slower = countSlowerThan(bucketsOf(h), input.slo.p95LatencyMs);
   const test = testCeiling(slower, h.count, TAIL, settings.confidence);
   const p95 = quantile(h, 0.95) ?? 0;
@@ -85,20 +80,16 @@ export function latencyBaseline(
   const base = outcomeBase(FindingKind.LatencyBaseline, METRIC, input, spans.current);
   const current = spans.current.latency;
   const baseline = spans.baseline.latency;
-  if (current.count < settings.minRuns) {
-    return {
-      ...base,
-      verdict: Verdict.Inconclusive,
-      reason: `${current.count} runs < minRuns ${settings.minRuns}`,
-    };
-  }
-  if (baseline.count < settings.minBaselineRuns) {
-    return {
-      ...base,
-      verdict: Verdict.Inconclusive,
-      reason: `${baseline.count} baseline runs < minBaselineRuns ${settings.minBaselineRuns}`,
-    };
-  }
+  const fewRuns = tooFew(base, current.count, settings.minRuns, "runs", "minRuns");
+  if (fewRuns) return fewRuns;
+  const fewBaseline = tooFew(
+    base,
+    baseline.count,
+    settings.minBaselineRuns,
+    "baseline runs",
+    "minBaselineRuns",
+  );
+  if (fewBaseline) return fewBaseline;
   const currentBuckets = bucketsOf(current);
   const baselineBuckets = bucketsOf(baseline);
   const threshold = quantileBucket(baselineBuckets, 0.95) ?? 0;

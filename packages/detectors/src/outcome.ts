@@ -61,3 +61,18 @@ export interface InconclusiveOutcome extends OutcomeBase {
 
 /** A detector's answer about one agent (and target). */
 export type DetectorOutcome = FindingOutcome | HealthyOutcome | InconclusiveOutcome;
+
+/**
+ * The inconclusive answer when a sample is below its minimum (`have` `unit` < `setting` `need`),
+ * else `undefined`: the one guard every detector applies before testing anything.
+ */
+export function tooFew(
+  base: OutcomeBase,
+  have: number,
+  need: number,
+  unit: string,
+  setting: string,
+): InconclusiveOutcome | undefined {
+  if (have >= need) return undefined;
+  return { ...base, verdict: Verdict.Inconclusive, reason: `${have} ${unit} < ${setting} ${need}` };
+}

@@ -4,7 +4,7 @@ import type { RateCeilingSettings } from "./detector-settings.ts";
 import { outcomeBase } from "./internal/outcome-base.ts";
 import { testCeiling } from "./internal/rate-ceiling.ts";
 import { severityOf } from "./internal/severity.ts";
-import { type DetectorOutcome, Verdict } from "./outcome.ts";
+import { type DetectorOutcome, tooFew, Verdict } from "./outcome.ts";
 import type { Spans, SpanTotals } from "./window-span.ts";
 
 /** What one rate detector counts, per target or for the whole agent. */
@@ -21,13 +21,8 @@ function rateDetector(source: RateSource) {
   return (input: DetectorInput, spans: Spans, settings: RateCeilingSettings): DetectorOutcome[] =>
     source.rates(spans.current).map(({ target, events, trials }) => {
       const base = outcomeBase(source.kind, source.metric, input, spans.current, target);
-      if (trials < settings.minSamples) {
-        return {
-          ...base,
-          verdict: Verdict.Inconclusive,
-          reason: `${trials} ${source.unit} < minSamples ${settings.minSamples}`,
-        };
-      }
+      const few = tooFew(base, trials, settings.minSamples, source.unit, "minSamples");
+      if (few) return few;
       const test = testCeiling(events, trials, settings.maxRate, settings.confidence);
       const evidence = {
         numbers: {
