@@ -148,11 +148,12 @@ export const SUBJECT_CATALOGUE: readonly SubjectEntry[] = Object.freeze([
   {
     name: "run.results",
     subject: "{prefix}.results.{runId}",
-    kind: "publish",
+    kind: "jetstream-stream",
     publishedBy: "execute",
-    servedBy: "the job's submitter",
+    servedBy: "the job's submitter (a subscription, or the results stream)",
     payload: "JobResult",
     errors: [
+      "malformed_message",
       "unknown_agent",
       "config_invalid",
       "budget_exhausted",
@@ -163,7 +164,8 @@ export const SUBJECT_CATALOGUE: readonly SubjectEntry[] = Object.freeze([
       "tool_failure",
       "internal",
     ],
-    description: "The outcome of a durable job; subscribe before publishing the job.",
+    description:
+      "The outcome of a durable job, stored in the results stream `{prefix}_results` (the last one per run id, `Nats-Msg-Id` = run id) before the job is acked: subscribe before queueing, or read it there afterwards.",
   },
   {
     name: "tool",
