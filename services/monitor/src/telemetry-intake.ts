@@ -10,6 +10,7 @@ import {
 } from "@patinox/contracts";
 import type { Logger } from "@patinox/runtime";
 import type { DeadLetterSink } from "@patinox/streams";
+import { foldableSequences, type HeldDelivery } from "./fold-gate.ts";
 import type { ShardLease } from "./intake-lease.ts";
 import type { IntakeMetrics } from "./intake-metrics.ts";
 import { type WindowAddress, windowOf } from "./window-fold.ts";
@@ -48,7 +49,7 @@ export interface IntakeParts {
 const LINGER_MS = 25;
 
 /** A delivered message and its parsed event. */
-interface Held {
+interface Held extends HeldDelivery {
   readonly msg: JsMsg;
   readonly event: TelemetryEvent;
 }
@@ -58,9 +59,10 @@ interface Held {
  * `leases.monitor.0`) pulls batches from the durable consumer and folds them into windows;
  * the others stand by and take over when the lease lapses. Exactly once:
  *
- * 1. Events are folded only when this instance holds *every* message the consumer has handed
- *    out and not yet seen acked (`num_ack_pending`), so no older message can still be in
- *    flight elsewhere (a dead instance's batch is waited for until the server redelivers it).
+ * 1. Events are folded only when this instance holds *every* message the consumer had handed
+ *    out and not yet seen acked at a consumer-info snapshot ({@link foldableSequences}), so no
+ *    older message can still be out elsewhere (a dead instance's batch is waited for until the
+ *    server redelivers it).
  * 2. The events of a window are then folded together, in one compare-and-set write that also
  *    raises the window's high-water mark (the highest stream sequence counted).
  * 3. Messages are acked only after every window of the batch is written. A redelivered event
@@ -172,7 +174,8 @@ export class TelemetryIntake {
           });
     try {
       while (!signal.aborted) {
-        await nextMessages(1_000);
+        // Held messages left from the last round (delivered after its snapshot) go next round.
+        await nextMessages(held.size > 0 ? LINGER_MS : 1_000);
         // A backlog fills a whole batch within the linger; a trickle waits at most that long.
         // Whole batches share each window's write among many events.
         const lingerUntil = performance.now() + LINGER_MS;
@@ -186,18 +189,26 @@ export class TelemetryIntake {
         await this.#take(inbox.splice(0), held);
         if (held.size > 0 && !signal.aborted) {
           const info = await consumer.info();
+          // What arrived before the reply is read too: an older message redelivered to this
+          // instance while it asked must be folded in this batch, not after it.
+          await this.#take(inbox.splice(0), held);
           this.#p.metrics.observeConsumer(info.num_pending, info.num_ack_pending);
-          // Another instance's (or an earlier incarnation's) messages are still out: folding
-          // ours now could put a newer event into a window before an older one. Theirs come
-          // back after the ack wait.
-          if (info.num_ack_pending > held.size + inbox.length) continue;
+          // Another instance's (or an earlier incarnation's) messages may still be out:
+          // folding ours now could put a newer event into a window before an older one.
+          // Theirs come back after the ack wait.
+          const ready = foldableSequences(held.values(), {
+            numAckPending: info.num_ack_pending,
+            deliveredConsumerSeq: info.delivered.consumer_seq,
+          });
+          if (ready === undefined) continue;
           // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
           if (!lease.held(this.#s.leaseTtlMs / 5)) {
             await sleep(50, signal);
             continue;
           }
-          await this.#fold(held);
-          held.clear();
+          const batch = ready.map((seq) => held.get(seq) as Held);
+          for (const seq of ready) held.delete(seq);
+          await this.#fold(batch);
         }
         if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs && lease.held()) {
           this.#lastPurge = this.#now();
@@ -220,42 +231,56 @@ export class TelemetryIntake {
   /** Parses each message once: valid ones are held for folding, the rest dead-lettered. */
   async #take(messages: readonly JsMsg[], held: Map<number, Held>): Promise<void> {
     for (const msg of messages) {
+      const known = held.get(msg.seq);
+      if (known !== undefined) {
+        // Redelivered to this instance while it held it (its ack wait passed): ack the newest
+        // delivery, but the gate must know when this instance first had it.
+        held.set(msg.seq, { ...known, msg });
+        continue;
+      }
       const parsed = parseMessage(TelemetryEvent, msg.data);
-      if (parsed.ok) held.set(msg.seq, { msg, event: parsed.value });
-      else await this.#deadLetter(msg, parsed.error);
+      if (parsed.ok) {
+        held.set(msg.seq, {
+          msg,
+          event: parsed.value,
+          seq: msg.seq,
+          firstDelivery: msg.info.deliverySequence,
+        });
+      } else await this.#deadLetter(msg, parsed.error);
     }
   }
 
-  /** Folds every held message into its window, then acks them all. */
-  async #fold(held: Map<number, Held>): Promise<void> {
+  /** Folds a batch of held messages into their windows, then acks them all. */
+  async #fold(batch: Held[]): Promise<void> {
     const { windows, metrics, nc } = this.#p;
     const oldest = this.#now() - this.#s.retentionMs;
     const items: Array<{ seq: number; event: TelemetryEvent; address: WindowAddress }> = [];
     let late = 0;
-    for (const [seq, { msg, event }] of held) {
+    const acks: JsMsg[] = [];
+    for (const { msg, event } of batch) {
       const address = windowOf(event, this.#s.windowMs);
-      if (address === undefined) continue; // counted by no window (definition.invalid)
-      if (address.windowStart + this.#s.windowMs < oldest) {
-        late += 1; // its window is past retention (and purged): counting it would revive it
-        continue;
-      }
-      try {
-        KnowledgeKeys.metricsWindow(address.agent, address.windowStart);
-      } catch (error) {
-        held.delete(seq);
-        await this.#deadLetter(msg, toPatinoxError(error));
-        continue;
-      }
-      items.push({ seq, event, address });
+      if (address !== undefined) {
+        if (address.windowStart + this.#s.windowMs < oldest) {
+          late += 1; // its window is past retention (and purged): counting it would revive it
+        } else {
+          try {
+            KnowledgeKeys.metricsWindow(address.agent, address.windowStart);
+          } catch (error) {
+            await this.#deadLetter(msg, toPatinoxError(error)); // terminated, not acked
+            continue;
+          }
+          items.push({ seq: msg.seq, event, address });
+        }
+      } // else: counted by no window (definition.invalid)
+      acks.push(msg);
     }
-    const writes = await Promise.all(groupByWindow(items).map((batch) => windows.write(batch)));
-    const acked = [...held.values()];
-    const last = acked.pop();
-    for (const { msg } of acked) msg.ack();
+    const writes = await Promise.all(groupByWindow(items).map((w) => windows.write(w)));
+    const last = acks.pop();
+    for (const msg of acks) msg.ack();
     // The server takes one connection's acks in order: once the last one is confirmed, the
     // consumer's ack-pending count no longer holds any of this batch, and the next gate check
     // is exact rather than waiting on acks still in flight.
-    if (last !== undefined && !(await last.msg.ackAck().catch(() => false))) await nc.flush();
+    if (last !== undefined && !(await last.ackAck().catch(() => false))) await nc.flush();
     const folded = writes.reduce((n, w) => n + w.folded, 0);
     metrics.folded(folded, items.length - folded, late);
   }

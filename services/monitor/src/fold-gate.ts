@@ -1,0 +1,52 @@
+/** What the gate needs from one consumer-info reply (a snapshot of the server's view). */
+export interface ConsumerSnapshot {
+  /** Messages handed out and not yet acked (or terminated), at the snapshot. */
+  readonly numAckPending: number;
+  /**
+   * The consumer sequence of the last delivery at the snapshot (`delivered.consumer_seq`).
+   * Every delivery, first or repeated, takes the next consumer sequence.
+   */
+  readonly deliveredConsumerSeq: number;
+}
+
+/** A message the folder holds unacked. */
+export interface HeldDelivery {
+  /** Its stream sequence. */
+  readonly seq: number;
+  /** The lowest consumer (delivery) sequence under which this folder received it. */
+  readonly firstDelivery: number;
+}
+
+/**
+ * Which of the held messages may be folded now, or `undefined` to wait.
+ *
+ * Folding must never put a newer event into a window before an older one (the window's
+ * high-water mark would then skip the older one when it comes back). So the folder may fold
+ * only when it holds *every* message the consumer had outstanding at the snapshot:
+ *
+ * - a held message received under a delivery sequence at or below the snapshot's was handed
+ *   out before the snapshot and is still unacked, so it is one of the `numAckPending`;
+ * - if there are at least `numAckPending` of them, they are exactly the outstanding set;
+ * - and every message older than the newest of them was first delivered before it (first
+ *   deliveries go out in stream order), hence before the snapshot, so it is either among them
+ *   or acked (folded).
+ *
+ * Those messages are returned. Held messages received only after the snapshot wait for the
+ * next round: one of them may be older than a message handed to someone else (a dead
+ * instance's pull still open at the server) after the snapshot. Nothing here relies on
+ * `delivered.stream_seq`, which nats-server 2.9 moves on redeliveries too.
+ *
+ * The answer errs only towards waiting: acks still in flight, or outstanding messages still
+ * on their way, make it wait a round; it never folds early.
+ */
+export function foldableSequences(
+  held: Iterable<HeldDelivery>,
+  snapshot: ConsumerSnapshot,
+): number[] | undefined {
+  const ready: number[] = [];
+  for (const { seq, firstDelivery } of held) {
+    if (firstDelivery <= snapshot.deliveredConsumerSeq) ready.push(seq);
+  }
+  if (ready.length === 0 || ready.length < snapshot.numAckPending) return undefined;
+  return ready;
+}
