@@ -50,13 +50,16 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
       logger.info({ stream: streams.telemetry.name }, "telemetry stream created");
     }
     const publisher = new TelemetryPublisher({
-      js: jetstream(nc),
+      nc,
       subjects,
       service: "execute",
       logger,
     });
     // Last added runs first: events of the runs that just finished are flushed before NATS drains.
-    context.onShutdown(() => publisher.flush(2_000));
+    context.onShutdown(async () => {
+      await publisher.flush(2_000);
+      publisher.close();
+    });
     const telemetry = new ExecuteTelemetry({
       publisher,
       tracer: context.telemetry.tracer,
