@@ -42,7 +42,7 @@ export interface BenchFigures {
   readonly options: BenchOptions;
   readonly baseline: SideFigures;
   readonly execute: SideFigures;
-  /** Execute's log: a `run finished` line for every request, and any warning or error. */
+  /** Execute's log: `run finished` lines (completed runs log it at debug), warnings, errors. */
   readonly executeLog: ServiceLogSummary & { readonly requestsSent: number };
 }
 
@@ -270,7 +270,7 @@ export function formatReport(figures: BenchFigures): string {
   const log = figures.executeLog;
   lines.push(
     "",
-    `execute log (LOG_LEVEL ${process.env.LOG_LEVEL?.trim() || "info"}): ${log.runsFinished} runs finished of ${log.requestsSent} requests sent, ${log.warnings} warnings, ${log.errors} errors, ${log.otherLines} other lines`,
+    `execute log (LOG_LEVEL ${process.env.LOG_LEVEL?.trim() || "info"}): ${log.runsFinished} "run finished" lines for ${log.requestsSent} requests sent (completed runs log it at debug), ${log.warnings} warnings, ${log.errors} errors, ${log.otherLines} other lines`,
     ...log.samples.map((line) => `  ${line}`),
   );
   for (const side of SIDES) {

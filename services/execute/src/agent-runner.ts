@@ -239,7 +239,13 @@ export class AgentRunner {
         callerId: run.request.callerId,
         rejectedBy: run.rejectedBy ?? rejectingValidator(error),
       });
-    this.#options.logger.info(
+    // A completed run is logged at debug: at thousands of runs a second a line per run costs
+    // more CPU than anything else Execute adds, and `run.completed` carries the same facts.
+    // Any other outcome is rare and worth an operator's eye: info. Redaction applies to both.
+    const level = status === "completed" ? "debug" : "info";
+    const { logger } = this.#options;
+    if (!logger.isLevelEnabled(level)) return reply;
+    logger[level](
       {
         runId,
         agent: snapshot.agent,

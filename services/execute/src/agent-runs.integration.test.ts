@@ -368,6 +368,30 @@ describe("the agent loop", () => {
     expect(error.message).toContain("nobody");
   });
 
+  it("logs a completed run at debug and a failed one at info (LOG_LEVEL info: only the failure)", async () => {
+    await using model = await ModelServer.start({
+      script: [ModelStep.text("Fine."), ModelStep.serverError({ status: 503 })],
+    });
+    await using execute = await ExecuteHarness.start({
+      nats,
+      modelBaseURL: model.baseURL,
+      env: { LOG_LEVEL: "info" },
+    });
+    await execute.apply(agentDefinition("logged"));
+
+    const completed = await execute.run("logged", { input: "Hello" });
+    const failed = await execute.run("logged", { input: "Hello again" });
+
+    expect(completed.status).toBe("completed");
+    expect(failed.status).toBe("failed");
+    const finished = execute.logEntries().filter((e) => e.msg === "run finished");
+    expect(finished).toHaveLength(1);
+    expect(finished[0]).toMatchObject({ level: "info", runId: failed.runId, status: "failed" });
+    // The failed model call is logged too, and no line carries the provider's key.
+    expect(await execute.logged({ msg: "model call failed" })).toMatchObject({ level: "warn" });
+    expect(execute.logs.join("\n")).not.toContain(TEST_API_KEY);
+  });
+
   it("passes a conversation through as messages after the instructions", async () => {
     await using model = await ModelServer.start({ script: [ModelStep.text("Monday.")] });
     await using execute = await ExecuteHarness.start({ nats, modelBaseURL: model.baseURL });
