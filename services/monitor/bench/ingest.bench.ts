@@ -12,7 +12,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { createSubjects, streamNames, type TelemetryEvent } from "@patinox/contracts";
+import { createSubjects, MetricWindow, streamNames, type TelemetryEvent } from "@patinox/contracts";
+import { openKnowledge } from "@patinox/knowledge";
 import { ensureStream, installationStreams } from "@patinox/streams";
 import { NatsServer } from "@patinox/testkit";
 
@@ -160,12 +161,20 @@ async function main(): Promise<void> {
     const monitorRate = EVENTS / monitorSeconds;
     const ratio = monitorRate / rawRate;
     const windows = (await jsm.streams.info(`KV_patinox`)).state.messages;
+    // Exactly once, checked: every run counted once, whatever the speed.
+    const knowledge = await openKnowledge(nc, { bucket: "patinox" });
+    let runs = 0;
+    for (const key of await knowledge.keys("metrics.>")) {
+      runs += (await knowledge.get(key, MetricWindow))?.value.runs ?? 0;
+    }
+    const expectedRuns = all.filter((e) => e.type === "run.completed").length;
     process.stdout.write(
       [
         "",
         `events            ${EVENTS} (${AGENTS} agents, 5 windows of 60 s each → ${AGENTS * 5} window keys; ${windows} window writes kept in the bucket)`,
         `raw consumer      ${Math.round(rawRate)} events/s (${rawSeconds.toFixed(2)} s; pull, ack each, nothing else)`,
         `monitor           ${Math.round(monitorRate)} events/s (${monitorSeconds.toFixed(2)} s; parse, fold, compare-and-set windows, ack)`,
+        `runs counted      ${runs} of ${expectedRuns} (${runs === expectedRuns ? "exact" : "WRONG"})`,
         `ratio             ${ratio.toFixed(2)} (goal ≥ ${GOAL.toFixed(2)}: ${ratio >= GOAL ? "met" : "MISSED"})`,
         "",
       ].join("\n"),

@@ -44,7 +44,6 @@ export const monitorService: ServiceDefinition<typeof MonitorConfigSchema> = {
     await ensureTelemetryConsumer(jsm, {
       stream: streams.telemetry.name,
       durable,
-      filterSubject: context.subjects.telemetryAll,
       ackWaitMs: config.PATINOX_MONITOR_ACK_WAIT_MS,
       // Room for one batch being folded and the next one arriving meanwhile.
       maxAckPending: 2 * config.PATINOX_MONITOR_BATCH,
