@@ -75,6 +75,9 @@ export class TelemetryPublisher {
   readonly #pending = new Map<string, PendingEvent>();
   readonly #acks: Subscription;
   readonly #idle: Array<() => void> = [];
+  /** Tokens of events not sent yet: they go out together at the end of this turn. */
+  #outbox: string[] = [];
+  #sending: NodeJS.Immediate | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #nextToken = 0;
   #closed = false;
@@ -135,7 +138,10 @@ export class TelemetryPublisher {
       failure: undefined,
     };
     this.#pending.set(token, pending);
-    this.#send(token, pending);
+    this.#outbox.push(token);
+    // Sent once per turn of the event loop, all together: the client then writes them to the
+    // socket in one go instead of one write per event (or per run).
+    this.#sending ??= setImmediate(this.#sendOutbox);
     this.#sweep ??= setInterval(() => this.#resendDue(), SWEEP_INTERVAL_MS).unref();
   }
 
@@ -168,6 +174,9 @@ export class TelemetryPublisher {
     this.#closed = true;
     clearInterval(this.#sweep);
     this.#sweep = undefined;
+    clearImmediate(this.#sending);
+    this.#sending = undefined;
+    this.#outbox = [];
     const left = this.#pending.size;
     this.#pending.clear();
     this.#wakeIdle();
@@ -194,6 +203,16 @@ export class TelemetryPublisher {
     }
     return subject;
   }
+
+  readonly #sendOutbox = (): void => {
+    this.#sending = undefined;
+    const tokens = this.#outbox;
+    this.#outbox = [];
+    for (const token of tokens) {
+      const pending = this.#pending.get(token);
+      if (pending !== undefined) this.#send(token, pending);
+    }
+  };
 
   #send(token: string, pending: PendingEvent): void {
     try {
