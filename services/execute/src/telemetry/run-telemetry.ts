@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import type { MsgHdrs } from "@nats-io/nats-core";
 import {
   type Context,
@@ -13,11 +13,15 @@ import type {
   ContentDigest,
   DefinitionInvalidEvent,
   ErrorCode,
+  ModelCallEvent,
   ModelCallStatus,
   PatinoxError,
+  RunCompletedEvent,
   RunReply,
   TelemetryEvent,
+  ToolCallEvent,
   ToolCallStatus,
+  ValidatorVerdictEvent,
 } from "@patinox/contracts";
 import { inputView, type RunInput, redactSecrets } from "@patinox/validation";
 import type { ModelAttempt } from "../model-chain.ts";
@@ -125,9 +129,24 @@ export interface ToolCallTelemetry {
   end(status: ToolCallStatus, attempt: number, errorCode?: ErrorCode): void;
 }
 
+/** An event under construction: its optional fields are set one by one, only when present. */
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The trace and span ids an event carries, when there is a trace. */
+interface TraceIds {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
 /**
  * The telemetry of one run: events (each with the run's trace and span ids) and the GenAI
  * spans of its model and tool calls under the run span.
+ *
+ * On the hot path (thousands of runs a second) events are built as plain object literals of
+ * one shape, without spreading, and child spans are only started when the run span records:
+ * under the default parent-based samplers a child of a span that does not record does not
+ * record either, and without a tracing SDK every span is a no-op that repeats its parent's
+ * ids, which the events then carry directly.
  */
 export class RunTelemetry {
   readonly #start: RunStart;
@@ -136,7 +155,11 @@ export class RunTelemetry {
   readonly #tracer: Tracer;
   readonly #emit: (event: TelemetryEvent, headers?: MsgHdrs) => void;
   readonly #service: string;
-  readonly #headers: MsgHdrs;
+  /** The run span's trace context for events, or `undefined` when there is no trace. */
+  readonly #headers: MsgHdrs | undefined;
+  readonly #ids: TraceIds | undefined;
+  /** Whether the run span records: child spans are started only then. */
+  readonly #recording: boolean;
   #ended = false;
 
   constructor(fields: {
@@ -153,13 +176,14 @@ export class RunTelemetry {
     this.#tracer = fields.tracer;
     this.#emit = fields.emit;
     this.#service = fields.service;
-    this.#headers = headersFor(this.#context);
+    this.#recording = fields.span.isRecording();
+    this.#ids = idsOf(fields.span);
+    this.#headers = this.#ids === undefined ? undefined : headersFor(this.#context);
   }
 
   /** The run's trace id, when there is a trace (an exporter, or the caller's `traceparent`). */
   get traceId(): string | undefined {
-    const context = this.#span.spanContext();
-    return trace.isSpanContextValid(context) ? context.traceId : undefined;
+    return this.#ids?.traceId;
   }
 
   /** One model call ended: a `model.call` event and a `chat` span. */
@@ -170,89 +194,110 @@ export class RunTelemetry {
     const outputTokens = usage?.completion_tokens ?? 0;
     // A provider may send a completion without `choices`: telemetry must not throw over it.
     const finishReason = completion?.choices?.[0]?.finish_reason ?? undefined;
-    const status = modelCallStatus(error?.code, error?.details?.reason);
-    const span = this.#tracer.startSpan(
-      `chat ${target.model}`,
-      {
-        kind: SpanKind.CLIENT,
-        startTime: epochOf(attempt.startedAt),
-        attributes: {
-          "gen_ai.operation.name": "chat",
-          "gen_ai.provider.name": target.provider.name,
-          "gen_ai.request.model": target.model,
-          ...(completion ? { "gen_ai.response.model": completion.model } : {}),
-          "gen_ai.usage.input_tokens": inputTokens,
-          "gen_ai.usage.output_tokens": outputTokens,
-          ...(finishReason ? { "gen_ai.response.finish_reasons": [finishReason] } : {}),
-          "patinox.fallback": attempt.fallback,
+    let ids = this.#ids;
+    if (this.#recording) {
+      const span = this.#tracer.startSpan(
+        `chat ${target.model}`,
+        {
+          kind: SpanKind.CLIENT,
+          startTime: epochOf(attempt.startedAt),
+          attributes: {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": target.provider.name,
+            "gen_ai.request.model": target.model,
+            "gen_ai.usage.input_tokens": inputTokens,
+            "gen_ai.usage.output_tokens": outputTokens,
+            "patinox.fallback": attempt.fallback,
+          },
         },
-      },
-      this.#context,
-    );
-    if (error) {
-      span.setAttribute("error.type", error.code);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
+        this.#context,
+      );
+      if (completion) span.setAttribute("gen_ai.response.model", completion.model);
+      if (finishReason) span.setAttribute("gen_ai.response.finish_reasons", [finishReason]);
+      if (error) {
+        span.setAttribute("error.type", error.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
+      }
+      span.end(epochOf(attempt.endedAt));
+      ids = idsOf(span);
     }
-    span.end(epochOf(attempt.endedAt));
-    this.#emit(
-      {
-        ...this.#envelope(span),
-        type: "model.call",
-        agent: this.#start.agent,
-        model: target.model,
-        provider: target.provider.name,
-        status,
-        ...(error ? { errorCode: error.code } : {}),
-        latencyMs: Math.max(0, Math.round(attempt.endedAt - attempt.startedAt)),
-        inputTokens,
-        outputTokens,
-        ...(costUsd !== undefined ? { costUsd } : {}),
-        ...(finishReason ? { finishReason } : {}),
-        fallback: attempt.fallback,
-        attempt: attempt.attempt,
-      },
-      this.#headers,
-    );
+    const event: Draft<ModelCallEvent> = {
+      v: 1,
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      service: this.#service,
+      type: "model.call",
+      agent: this.#start.agent,
+      runId: this.#start.runId,
+      model: target.model,
+      provider: target.provider.name,
+      status: modelCallStatus(error?.code, error?.details?.reason),
+      latencyMs: Math.max(0, Math.round(attempt.endedAt - attempt.startedAt)),
+      inputTokens,
+      outputTokens,
+      fallback: attempt.fallback,
+      attempt: attempt.attempt,
+    };
+    if (ids !== undefined) {
+      event.traceId = ids.traceId;
+      event.spanId = ids.spanId;
+    }
+    if (error) event.errorCode = error.code;
+    if (costUsd !== undefined) event.costUsd = costUsd;
+    if (finishReason) event.finishReason = finishReason;
+    this.#emit(event, this.#headers);
   }
 
   /** Starts an `execute_tool` span; the returned headers carry it into the tool request. */
   startToolCall(tool: string, callId: string): ToolCallTelemetry {
     const started = performance.now();
-    const span = this.#tracer.startSpan(
-      `execute_tool ${tool}`,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          "gen_ai.operation.name": "execute_tool",
-          "gen_ai.tool.name": tool,
-          "gen_ai.tool.call.id": callId,
-          "gen_ai.tool.type": "function",
-        },
-      },
-      this.#context,
-    );
-    const headers = headersFor(trace.setSpan(this.#context, span));
+    const span = this.#recording
+      ? this.#tracer.startSpan(
+          `execute_tool ${tool}`,
+          {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              "gen_ai.operation.name": "execute_tool",
+              "gen_ai.tool.name": tool,
+              "gen_ai.tool.call.id": callId,
+              "gen_ai.tool.type": "function",
+            },
+          },
+          this.#context,
+        )
+      : undefined;
+    // The tool request's own headers (the tool span, or the run's trace when there is no span).
+    const headers = headersFor(span ? trace.setSpan(this.#context, span) : this.#context);
+    const ids = span ? idsOf(span) : this.#ids;
     return {
       headers,
       end: (status, attempt, errorCode) => {
-        if (status !== "ok") {
-          span.setAttribute("error.type", errorCode ?? status);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: status });
+        if (span) {
+          if (status !== "ok") {
+            span.setAttribute("error.type", errorCode ?? status);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: status });
+          }
+          span.end();
         }
-        span.end();
-        this.#emit(
-          {
-            ...this.#envelope(span),
-            type: "tool.call",
-            agent: this.#start.agent,
-            tool,
-            status,
-            ...(errorCode ? { errorCode } : {}),
-            latencyMs: Math.max(0, Math.round(performance.now() - started)),
-            attempt,
-          },
-          headers,
-        );
+        const event: Draft<ToolCallEvent> = {
+          v: 1,
+          id: randomUUID(),
+          at: new Date().toISOString(),
+          service: this.#service,
+          type: "tool.call",
+          agent: this.#start.agent,
+          runId: this.#start.runId,
+          tool,
+          status,
+          latencyMs: Math.max(0, Math.round(performance.now() - started)),
+          attempt,
+        };
+        if (ids !== undefined) {
+          event.traceId = ids.traceId;
+          event.spanId = ids.spanId;
+        }
+        if (errorCode) event.errorCode = errorCode;
+        this.#emit(event, headers);
       },
     };
   }
@@ -264,25 +309,30 @@ export class RunTelemetry {
    */
   verdicts(records: readonly VerdictTrace[], tool?: string): void {
     for (const record of records) {
-      this.#span.addEvent("validator.verdict", {
-        "patinox.validator": record.validator,
-        "patinox.validator.stage": record.stage,
-        "patinox.validator.verdict": record.verdict,
-      });
+      if (this.#recording) {
+        this.#span.addEvent("validator.verdict", {
+          "patinox.validator": record.validator,
+          "patinox.validator.stage": record.stage,
+          "patinox.validator.verdict": record.verdict,
+        });
+      }
       if (record.verdict === "approve") continue;
-      this.#emit(
-        {
-          ...this.#envelope(this.#span),
-          type: "validator.verdict",
-          agent: this.#start.agent,
-          validator: record.validator,
-          stage: record.stage,
-          verdict: record.verdict,
-          ...(record.reason ? { reason: record.reason.slice(0, 500) } : {}),
-          ...(tool ? { tool } : {}),
-        },
-        this.#headers,
-      );
+      const event: Draft<ValidatorVerdictEvent> = {
+        v: 1,
+        id: randomUUID(),
+        at: new Date().toISOString(),
+        service: this.#service,
+        type: "validator.verdict",
+        agent: this.#start.agent,
+        runId: this.#start.runId,
+        validator: record.validator,
+        stage: record.stage,
+        verdict: record.verdict,
+      };
+      this.#addIds(event);
+      if (record.reason) event.reason = record.reason.slice(0, 500);
+      if (tool) event.tool = tool;
+      this.#emit(event, this.#headers);
     }
   }
 
@@ -309,65 +359,65 @@ export class RunTelemetry {
     this.#ended = true;
     const { reply, input } = fields;
     const errorCode = reply.error?.code;
-    if (errorCode) {
-      this.#span.setAttribute("error.type", errorCode);
-      this.#span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode });
+    if (this.#recording) {
+      if (errorCode) {
+        this.#span.setAttribute("error.type", errorCode);
+        this.#span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode });
+      }
+      this.#span.setAttributes({
+        "gen_ai.usage.input_tokens": reply.usage.inputTokens,
+        "gen_ai.usage.output_tokens": reply.usage.outputTokens,
+        "patinox.run.status": reply.status,
+        "patinox.agent.version": reply.agentVersion,
+      });
     }
-    this.#span.setAttributes({
-      "gen_ai.usage.input_tokens": reply.usage.inputTokens,
-      "gen_ai.usage.output_tokens": reply.usage.outputTokens,
-      "patinox.run.status": reply.status,
-      "patinox.agent.version": reply.agentVersion,
-    });
     this.#span.end();
-    const sampled =
-      this.#start.contentSampleRate > 0 && Math.random() < this.#start.contentSampleRate;
     const inputText = textOf(input);
-    this.#emit(
-      {
-        ...this.#envelope(this.#span),
-        id: `run.completed:${reply.runId}`,
-        type: "run.completed",
-        agent: reply.agent,
-        runId: reply.runId,
-        agentVersion: reply.agentVersion,
-        status: reply.status,
-        ...(errorCode ? { errorCode } : {}),
-        ...(fields.rejectedBy ? { rejectedBy: fields.rejectedBy } : {}),
-        latencyMs: reply.durationMs,
-        inputTokens: reply.usage.inputTokens,
-        outputTokens: reply.usage.outputTokens,
-        costUsd: reply.usage.costUsd,
-        steps: reply.steps,
-        ...(fields.callerId ? { callerId: fields.callerId } : {}),
-        input: digest(inputText, inputView.byteLength(input)),
-        ...(reply.output !== undefined ? { output: digest(reply.output) } : {}),
-        ...(sampled
-          ? {
-              sample: {
-                input: sample(inputText),
-                ...(reply.output !== undefined ? { output: sample(reply.output) } : {}),
-              },
-            }
-          : {}),
-      },
-      this.#headers,
-    );
-  }
-
-  #envelope(span: Span) {
-    const context = span.spanContext();
-    const valid = trace.isSpanContextValid(context);
-    return {
-      v: 1 as const,
-      id: randomUUID(),
+    const event: Draft<RunCompletedEvent> = {
+      v: 1,
+      id: `run.completed:${reply.runId}`,
       at: new Date().toISOString(),
       service: this.#service,
-      agent: this.#start.agent,
-      runId: this.#start.runId,
-      ...(valid ? { traceId: context.traceId, spanId: context.spanId } : {}),
+      type: "run.completed",
+      agent: reply.agent,
+      runId: reply.runId,
+      agentVersion: reply.agentVersion,
+      status: reply.status,
+      latencyMs: reply.durationMs,
+      inputTokens: reply.usage.inputTokens,
+      outputTokens: reply.usage.outputTokens,
+      costUsd: reply.usage.costUsd,
+      steps: reply.steps,
+      input: digest(inputText, inputView.byteLength(input)),
     };
+    this.#addIds(event);
+    if (errorCode) event.errorCode = errorCode;
+    if (fields.rejectedBy) event.rejectedBy = fields.rejectedBy;
+    if (fields.callerId) event.callerId = fields.callerId;
+    if (reply.output !== undefined) event.output = digest(reply.output);
+    const rate = this.#start.contentSampleRate;
+    if (rate > 0 && Math.random() < rate) {
+      event.sample =
+        reply.output !== undefined
+          ? { input: sample(inputText), output: sample(reply.output) }
+          : { input: sample(inputText) };
+    }
+    this.#emit(event, this.#headers);
   }
+
+  #addIds(event: { traceId?: string | undefined; spanId?: string | undefined }): void {
+    if (this.#ids === undefined) return;
+    event.traceId = this.#ids.traceId;
+    event.spanId = this.#ids.spanId;
+  }
+}
+
+/** A span's ids, or `undefined` when it is not part of a valid trace. */
+function idsOf(span: Span): TraceIds | undefined {
+  const context = span.spanContext();
+  return trace.isSpanContextValid(context)
+    ? { traceId: context.traceId, spanId: context.spanId }
+    : undefined;
 }
 
 /** `performance.now()` readings as the epoch milliseconds spans take. */
@@ -388,7 +438,8 @@ function textOf(input: RunInput): string {
 }
 
 function digest(text: string, bytes = Buffer.byteLength(text, "utf8")): ContentDigest {
-  return { bytes, sha256: createHash("sha256").update(text).digest("hex") };
+  // The one-shot hash: no Hash object per digest.
+  return { bytes, sha256: hash("sha256", text, "hex") };
 }
 
 function sample(text: string): string {
