@@ -5,10 +5,12 @@
  * their own durable pull consumer. A measurement, not a test: it exits 0 when the goal is missed
  * and says MISSED.
  *
- * Options (environment): BENCH_EVENTS (default 60000), BENCH_AGENTS (default 8).
+ * Options (environment): BENCH_EVENTS (default 60000), BENCH_AGENTS (default 8),
+ * BENCH_MONITOR_MAIN (another checkout's `services/monitor/src/main.ts`, to compare a change).
  */
 
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -21,7 +23,8 @@ const PREFIX = "bench";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 8);
 const GOAL = 0.6;
-const MONITOR_MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const MONITOR_MAIN =
+  process.env.BENCH_MONITOR_MAIN ?? fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 /** A realistic mix: a run, two model calls and a tool call per four events. */
 function events(count: number): TelemetryEvent[] {
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
   const raw = await js.consumers.get(names.telemetry, "raw");
   let seen = 0;
   const rawStart = performance.now();
+  const rawCpuStart = process.cpuUsage();
   const messages = await raw.consume({ max_messages: 1_000 });
   for await (const msg of messages) {
     msg.ack();
@@ -121,6 +125,8 @@ async function main(): Promise<void> {
   }
   await nc.flush();
   const rawSeconds = (performance.now() - rawStart) / 1000;
+  const rawCpu = process.cpuUsage(rawCpuStart);
+  const rawCpuUs = rawCpu.user + rawCpu.system;
 
   // Monitor, as it runs in production: its own process, exactly once on, default batch size.
   const monitor = spawn(
@@ -151,11 +157,13 @@ async function main(): Promise<void> {
       const info = await jsm.consumers.info(names.telemetry, "monitor").catch(() => undefined);
       return info !== undefined && info.delivered.stream_seq > 0;
     });
+    const monitorCpuStart = processCpuUs(monitor.pid);
     await waitFor(async () => {
       const info = await jsm.consumers.info(names.telemetry, "monitor");
       return info.ack_floor.stream_seq >= lastSeq;
     });
     const monitorSeconds = (performance.now() - first) / 1000;
+    const monitorCpuUs = processCpuUs(monitor.pid) - monitorCpuStart;
 
     const rawRate = EVENTS / rawSeconds;
     const monitorRate = EVENTS / monitorSeconds;
@@ -172,8 +180,8 @@ async function main(): Promise<void> {
       [
         "",
         `events            ${EVENTS} (${AGENTS} agents, 5 windows of 60 s each → ${AGENTS * 5} window keys; ${windows} window writes kept in the bucket)`,
-        `raw consumer      ${Math.round(rawRate)} events/s (${rawSeconds.toFixed(2)} s; pull, ack each, nothing else)`,
-        `monitor           ${Math.round(monitorRate)} events/s (${monitorSeconds.toFixed(2)} s; parse, fold, compare-and-set windows, ack)`,
+        `raw consumer      ${Math.round(rawRate)} events/s (${rawSeconds.toFixed(2)} s; pull, ack each, nothing else; ${(rawCpuUs / EVENTS).toFixed(1)} µs CPU per event)`,
+        `monitor           ${Math.round(monitorRate)} events/s (${monitorSeconds.toFixed(2)} s; parse, fold, compare-and-set windows, ack; ${(monitorCpuUs / EVENTS).toFixed(1)} µs CPU per event)`,
         `runs counted      ${runs} of ${expectedRuns} (${runs === expectedRuns ? "exact" : "WRONG"})`,
         `ratio             ${ratio.toFixed(2)} (goal ≥ ${GOAL.toFixed(2)}: ${ratio >= GOAL ? "met" : "MISSED"})`,
         "",
@@ -185,6 +193,21 @@ async function main(): Promise<void> {
     await nc.close();
   }
 }
+
+/**
+ * User + system CPU time of a process so far, in microseconds (`/proc/<pid>/stat`, Linux): the
+ * figure least disturbed by other load on the machine.
+ */
+function processCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // Fields 14 and 15 of stat (utime, stime) in clock ticks: 12 and 13 after the ") " split.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** `getconf CLK_TCK`: 100 on Linux for every architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Polls until `probe` holds; returns the time (performance.now) it first held. */
 async function waitFor(probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<number> {

@@ -5,6 +5,7 @@ import {
   KnowledgeKeys,
   type PatinoxError,
   parseMessage,
+  type Result,
   TelemetryEvent,
   toPatinoxError,
 } from "@patinox/contracts";
@@ -47,6 +48,12 @@ export interface IntakeParts {
 
 /** How long a partly filled batch waits for more events before it is folded. */
 const LINGER_MS = 25;
+
+/** A message as it arrived, parsed. */
+interface Arrived {
+  readonly msg: JsMsg;
+  readonly parsed: Result<TelemetryEvent>;
+}
 
 /** A delivered message and its parsed event. */
 interface Held extends HeldDelivery {
@@ -142,13 +149,15 @@ export class TelemetryIntake {
     // Messages stream in (a batch ahead) while the previous batch is folded. The callback runs
     // as each message is parsed off the connection, so by the time a consumer-info reply that
     // counts a message arrives, that message is in `inbox` (one connection keeps order).
-    const inbox: JsMsg[] = [];
+    // Each message is parsed as it arrives: that work then fills the time this loop spends
+    // waiting for window writes, instead of adding to the next batch's.
+    const inbox: Arrived[] = [];
     let wake: (() => void) | undefined;
     const messages = await consumer.consume({
       max_messages: this.#s.batch,
       expires: 5_000,
       callback: (msg) => {
-        inbox.push(msg);
+        inbox.push({ msg, parsed: parseMessage(TelemetryEvent, msg.data) });
         wake?.();
       },
     });
@@ -224,22 +233,19 @@ export class TelemetryIntake {
       await renewal;
       // Not folded: hand them back at once so the next leader need not wait for the ack wait.
       for (const { msg } of held.values()) msg.nak();
-      for (const msg of inbox.splice(0)) msg.nak();
+      for (const { msg } of inbox.splice(0)) msg.nak();
     }
   }
 
-  /** Parses each message once: valid ones are held for folding, the rest dead-lettered. */
-  async #take(messages: readonly JsMsg[], held: Map<number, Held>): Promise<void> {
-    for (const msg of messages) {
+  /** Holds the valid messages for folding (each stream sequence once); dead-letters the rest. */
+  async #take(arrived: readonly Arrived[], held: Map<number, Held>): Promise<void> {
+    for (const { msg, parsed } of arrived) {
       const known = held.get(msg.seq);
       if (known !== undefined) {
         // Redelivered to this instance while it held it (its ack wait passed): ack the newest
         // delivery, but the gate must know when this instance first had it.
         held.set(msg.seq, { ...known, msg });
-        continue;
-      }
-      const parsed = parseMessage(TelemetryEvent, msg.data);
-      if (parsed.ok) {
+      } else if (parsed.ok) {
         held.set(msg.seq, {
           msg,
           event: parsed.value,

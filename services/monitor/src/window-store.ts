@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { encode, KnowledgeKeys, MetricWindow, PatinoxError } from "@patinox/contracts";
+import { encode, KnowledgeKeys, MetricWindow } from "@patinox/contracts";
 import { type Knowledge, Unchanged } from "@patinox/knowledge";
 import { emptyWindow, foldEvents, type SequencedEvent, type WindowAddress } from "./window-fold.ts";
 
@@ -94,11 +94,10 @@ export class WindowStore {
       const floor = known.window.highWater[this.#source] ?? 0;
       const next = foldEvents(known.window, batch.events, this.#source);
       if (next === undefined) return { key, folded: 0 };
+      // Not validated again here: `foldEvents` of a valid window is a valid window (a property
+      // test checks it for every event kind), and a zod pass over a window with its histogram
+      // cost ~0.2 ms, once per window per batch.
       const record = { ...next, updatedAt: new Date().toISOString() };
-      const checked = MetricWindow.safeParse(record);
-      if (!checked.success) {
-        throw new PatinoxError("record_invalid", `refusing to write an invalid record to ${key}`);
-      }
       try {
         const revision = await this.#kv.update(key, encode(record), known.revision);
         this.#remember(key, revision, record);
