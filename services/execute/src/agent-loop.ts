@@ -125,14 +125,13 @@ function modelRequest(
   messages: readonly ChatCompletionMessageParam[],
 ): ModelRequest {
   const { model } = snapshot.definition;
-  return {
-    // A copy: the loop appends to its own list after the call.
-    messages: [...messages],
-    ...(snapshot.modelTools.length > 0 ? { tools: [...snapshot.modelTools] } : {}),
-    ...(snapshot.responseFormat ? { response_format: snapshot.responseFormat } : {}),
-    ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
-    ...(model.maxOutputTokens !== undefined ? { max_tokens: model.maxOutputTokens } : {}),
-  };
+  // A copy: the loop appends to its own list after the call.
+  const request: ModelRequest = { messages: [...messages] };
+  if (snapshot.modelTools.length > 0) request.tools = [...snapshot.modelTools];
+  if (snapshot.responseFormat) request.response_format = snapshot.responseFormat;
+  if (model.temperature !== undefined) request.temperature = model.temperature;
+  if (model.maxOutputTokens !== undefined) request.max_tokens = model.maxOutputTokens;
+  return request;
 }
 
 async function toolResults(
