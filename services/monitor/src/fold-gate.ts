@@ -36,16 +36,23 @@ export interface HeldDelivery {
  * instance's pull still open at the server) after the snapshot. Nothing here relies on
  * `delivered.stream_seq`, which nats-server 2.9 moves on redeliveries too.
  *
+ * `settledThrough` is a stream sequence at or below which every message is known to be acked or
+ * terminated (the highest sequence this folder has acked in a batch — everything older was
+ * settled with it — or the consumer's ack floor). A message at or below it that is still held
+ * is a stale copy: a redelivery sent before the server took the ack. It is not outstanding, so
+ * counting it would let the gate open while an older message is out elsewhere.
+ *
  * The answer errs only towards waiting: acks still in flight, or outstanding messages still
  * on their way, make it wait a round; it never folds early.
  */
 export function foldableSequences(
   held: Iterable<HeldDelivery>,
   snapshot: ConsumerSnapshot,
+  settledThrough: number,
 ): number[] | undefined {
   const ready: number[] = [];
   for (const { seq, firstDelivery } of held) {
-    if (firstDelivery <= snapshot.deliveredConsumerSeq) ready.push(seq);
+    if (seq > settledThrough && firstDelivery <= snapshot.deliveredConsumerSeq) ready.push(seq);
   }
   if (ready.length === 0 || ready.length < snapshot.numAckPending) return undefined;
   return ready;

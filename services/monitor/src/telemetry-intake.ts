@@ -83,6 +83,8 @@ export class TelemetryIntake {
   readonly #now: () => number;
   #role: "starting" | "leader" | "standby" = "starting";
   #lastPurge = 0;
+  /** During a leadership term: every message at or below this stream sequence is settled. */
+  #settledThrough = 0;
 
   constructor(settings: IntakeSettings, parts: IntakeParts) {
     this.#s = settings;
@@ -130,6 +132,10 @@ export class TelemetryIntake {
   async #lead(outer: AbortSignal): Promise<void> {
     const { js, lease, logger } = this.#p;
     const consumer = await js.consumers.get(this.#s.stream, this.#s.durable);
+    const start = await consumer.info();
+    // Every message at or below this is acked or terminated: a copy of one still arriving is
+    // stale (redelivered before the server took the ack) and is neither held nor counted.
+    this.#settledThrough = start.ack_floor.stream_seq;
     const held = new Map<number, Held>();
     const lost = new AbortController();
     const signal = AbortSignal.any([outer, lost.signal]);
@@ -205,10 +211,15 @@ export class TelemetryIntake {
           // Another instance's (or an earlier incarnation's) messages may still be out:
           // folding ours now could put a newer event into a window before an older one.
           // Theirs come back after the ack wait.
-          const ready = foldableSequences(held.values(), {
-            numAckPending: info.num_ack_pending,
-            deliveredConsumerSeq: info.delivered.consumer_seq,
-          });
+          this.#settle(info.ack_floor.stream_seq, held);
+          const ready = foldableSequences(
+            held.values(),
+            {
+              numAckPending: info.num_ack_pending,
+              deliveredConsumerSeq: info.delivered.consumer_seq,
+            },
+            this.#settledThrough,
+          );
           if (ready === undefined) continue;
           // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
           if (!lease.held(this.#s.leaseTtlMs / 5)) {
@@ -218,6 +229,9 @@ export class TelemetryIntake {
           const batch = ready.map((seq) => held.get(seq) as Held);
           for (const seq of ready) held.delete(seq);
           await this.#fold(batch);
+          // The gate let the batch through only if every older message was settled: now the
+          // whole batch is too.
+          this.#settle(Math.max(...ready), held);
         }
         if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs && lease.held()) {
           this.#lastPurge = this.#now();
@@ -237,15 +251,29 @@ export class TelemetryIntake {
     }
   }
 
+  /** Raises the settled sequence and forgets held copies at or below it. */
+  #settle(through: number, held: Map<number, Held>): void {
+    if (through <= this.#settledThrough) return;
+    this.#settledThrough = through;
+    for (const seq of held.keys()) if (seq <= through) held.delete(seq);
+  }
+
   /** Holds the valid messages for folding (each stream sequence once); dead-letters the rest. */
   async #take(arrived: readonly Arrived[], held: Map<number, Held>): Promise<void> {
     for (const { msg, parsed } of arrived) {
-      const known = held.get(msg.seq);
-      if (known !== undefined) {
-        // Redelivered to this instance while it held it (its ack wait passed): ack the newest
-        // delivery, but the gate must know when this instance first had it.
-        held.set(msg.seq, { ...known, msg });
-      } else if (parsed.ok) {
+      if (msg.seq <= this.#settledThrough) {
+        // A copy of a settled message, redelivered before the server took its ack: acked
+        // again (harmless, and it repairs an ack lost on a reconnect), neither held nor counted.
+        msg.ack();
+        continue;
+      }
+      if (held.has(msg.seq)) {
+        // Redelivered to this instance while it held it (its ack wait passed): the first
+        // delivery stays, since the gate needs when this instance first had it (an ack by
+        // either delivery's reply subject acks the message).
+        continue;
+      }
+      if (parsed.ok) {
         held.set(msg.seq, {
           msg,
           event: parsed.value,
@@ -286,7 +314,7 @@ export class TelemetryIntake {
     // The server takes one connection's acks in order: once the last one is confirmed, the
     // consumer's ack-pending count no longer holds any of this batch, and the next gate check
     // is exact rather than waiting on acks still in flight.
-    if (last !== undefined && !(await last.ackAck().catch(() => false))) await nc.flush();
+    if (last === undefined || !(await last.ackAck().catch(() => false))) await nc.flush();
     const folded = writes.reduce((n, w) => n + w.folded, 0);
     metrics.folded(folded, items.length - folded, late);
   }
