@@ -182,6 +182,14 @@ export class Knowledge {
     }
   }
 
+  /**
+   * Removes a record and every kept revision of it (a purge marker stays in place of the
+   * history), for records that are done with, such as a past hour's counter.
+   */
+  async purge(key: string): Promise<void> {
+    await this.#kv.purge(key);
+  }
+
   /** Keys matching a filter such as `metrics.<agent>.>`, sorted. */
   async keys(filter = ">"): Promise<string[]> {
     const keys: string[] = [];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BreakerPolicy } from "./breaker-policy.ts";
 import { type BreakerTransition, CircuitBreakers } from "./circuit-breakers.ts";
 import { SharedRateLimiter } from "./shared-rate-limiter.ts";
-import { HOUR_MS, SharedTokenBudget } from "./token-budget.ts";
+import { BUDGET_HOURS_KEPT, HOUR_MS, SharedTokenBudget } from "./token-budget.ts";
 
 let nats: NatsServer;
 let nc: Awaited<ReturnType<typeof connect>>;
@@ -147,6 +147,38 @@ describe("token budgets shared by two replicas", () => {
     // The next hour starts from nothing.
     clock.advance(600_000);
     await expect(a.check("support", 481)).resolves.toBeUndefined();
+  });
+
+  it("purges an agent's counters older than a day when an hour starts, and keeps the rest", async () => {
+    const knowledge = await bucket();
+    const first = 1_750_000_000_000 - (1_750_000_000_000 % HOUR_MS);
+    const clock = manualClock(first);
+    const budget = new SharedTokenBudget({ knowledge, now: clock.now, refreshMs: 0 });
+    const other = new SharedTokenBudget({ knowledge, now: clock.now, refreshMs: 0 });
+    // Counters for hours 0, 1 and 2 of "support", and hour 0 of another agent.
+    for (let h = 0; h < 3; h++) {
+      budget.charge("support", 10);
+      if (h === 0) other.charge("billing", 10);
+      await Promise.all([budget.flush(), other.flush()]);
+      clock.advance(HOUR_MS);
+    }
+    const keys = () => knowledge.keys("budgets.>");
+    expect(await keys()).toHaveLength(4);
+
+    // A day and an hour after hour 0: "support"'s hour 0 is past the 24 hours kept.
+    clock.advance((BUDGET_HOURS_KEPT - 2) * HOUR_MS);
+    budget.charge("support", 1);
+    await budget.flush();
+    expect(await keys()).toEqual(
+      [
+        KnowledgeKeys.budget("billing", first), // another agent's: purged when it is charged
+        KnowledgeKeys.budget("support", first + HOUR_MS),
+        KnowledgeKeys.budget("support", first + 2 * HOUR_MS),
+        KnowledgeKeys.budget("support", first + (BUDGET_HOURS_KEPT + 1) * HOUR_MS),
+      ].sort(),
+    );
+    const history = await knowledge.history(KnowledgeKeys.budget("support", first), BudgetRecord);
+    expect(history.filter((h) => h.kind === "put")).toEqual([]);
   });
 
   it("reads the shared total at most every refreshMs", async () => {

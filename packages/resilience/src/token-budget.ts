@@ -10,6 +10,12 @@ export function hourStart(nowMs: number): number {
   return Math.floor(nowMs / HOUR_MS) * HOUR_MS;
 }
 
+/**
+ * How many past hours of counters stay in the bucket (for `patinox kv` and post-mortems) when
+ * an instance starts counting a new hour; older ones are purged with their history.
+ */
+export const BUDGET_HOURS_KEPT = 24;
+
 /** Options of {@link SharedTokenBudget}. */
 export interface SharedTokenBudgetOptions {
   readonly knowledge: Knowledge;
@@ -20,7 +26,10 @@ export interface SharedTokenBudgetOptions {
   readonly refreshMs?: number;
   /** @default Date.now */
   readonly now?: WallClock;
-  /** Told when a charge could not be written (it is kept and written with the next one). */
+  /**
+   * Told when a charge could not be written (it is kept and written with the next one), or
+   * when past hours could not be purged (tried again at the next hour).
+   */
   readonly onError?: (error: unknown, key: string) => void;
 }
 
@@ -59,6 +68,7 @@ export class SharedTokenBudget {
   readonly #now: WallClock;
   readonly #onError: ((error: unknown, key: string) => void) | undefined;
   readonly #accounts = new Map<string, HourAccount>();
+  readonly #purges = new Set<Promise<void>>();
 
   constructor(options: SharedTokenBudgetOptions) {
     this.#knowledge = options.knowledge;
@@ -100,8 +110,12 @@ export class SharedTokenBudget {
     return account === undefined ? 0 : account.shared + account.pending + account.writing;
   }
 
-  /** Waits until every charge made so far has been written (or failed); for shutdown and tests. */
+  /**
+   * Waits until every charge made so far has been written (or failed), and past hours purged;
+   * for shutdown and tests.
+   */
   async flush(): Promise<void> {
+    await Promise.all(this.#purges);
     const accounts = [...this.#accounts.values()];
     for (const account of accounts) {
       if (account.flushing === undefined && account.pending > 0) {
@@ -117,6 +131,10 @@ export class SharedTokenBudget {
     let account = this.#accounts.get(key);
     if (account === undefined) {
       this.#forgetPastHours(start);
+      const purging = this.#purgePastHours(agent, start).finally(() =>
+        this.#purges.delete(purging),
+      );
+      this.#purges.add(purging);
       account = {
         agent,
         hourStartMs: start,
@@ -193,6 +211,24 @@ export class SharedTokenBudget {
       }
     } finally {
       account.flushing = undefined;
+    }
+  }
+
+  /**
+   * Purges `agent`'s counters of hours older than {@link BUDGET_HOURS_KEPT} before `start`, so
+   * the bucket does not keep a counter (and its history) per agent per hour forever. Every
+   * replica may do it at the start of an hour; a purge is idempotent, and a counter that old is
+   * never written again (an instance writes only the hour it is in).
+   */
+  async #purgePastHours(agent: string, start: number): Promise<void> {
+    const prefix = `${keyOf(agent, start).slice(0, -String(start).length)}`;
+    try {
+      for (const key of await this.#knowledge.keys(`${prefix}*`)) {
+        const hour = Number(key.slice(prefix.length));
+        if (hour < start - BUDGET_HOURS_KEPT * HOUR_MS) await this.#knowledge.purge(key);
+      }
+    } catch (error) {
+      this.#onError?.(error, `${prefix}*`);
     }
   }
 
