@@ -142,6 +142,49 @@ describe("telemetry publisher", () => {
     }
   });
 
+  it("keeps confirming events after the server restarts (the acknowledgement inbox survives)", async () => {
+    await using nats = await NatsServer.start();
+    const nc = await connect({
+      servers: nats.url,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100,
+    });
+    try {
+      const prefix = `t${randomUUID().slice(0, 8)}`;
+      const stream = await createStream(nc, prefix);
+      const publisher = new TelemetryPublisher({
+        nc,
+        subjects: createSubjects(prefix),
+        service: "execute",
+        logger: testLogger([]),
+        ackTimeoutMs: 500,
+        attempts: 10,
+      });
+      const before = Array.from({ length: 3 }, event);
+      for (const e of before) publisher.publish(e);
+      expect(await publisher.flush(5_000)).toBe(true);
+
+      let reconnected = false;
+      void (async () => {
+        for await (const status of nc.status()) if (status.type === "reconnect") reconnected = true;
+      })();
+      await nats.restart();
+      // Published while the client may still be reconnecting: buffered or sent again.
+      const after = Array.from({ length: 3 }, event);
+      for (const e of after) publisher.publish(e);
+      expect(await publisher.flush(15_000)).toBe(true);
+      expect(reconnected).toBe(true);
+
+      expect(publisher.dropped).toBe(0);
+      expect((await storedIds(nc, stream)).sort()).toEqual(
+        [...before, ...after].map((e) => e.id).sort(),
+      );
+      publisher.close();
+    } finally {
+      await nc.close();
+    }
+  });
+
   it("drops and counts events past the limit of those waiting, without blocking", async () => {
     await using nats = await NatsServer.start();
     const nc = await connect({ servers: nats.url });
