@@ -25,7 +25,8 @@ export interface HeldDelivery {
  * only when it holds *every* message the consumer had outstanding at the snapshot:
  *
  * - a held message received under a delivery sequence at or below the snapshot's was handed
- *   out before the snapshot and is still unacked, so it is one of the `numAckPending`;
+ *   out before the snapshot and is still unacked (nobody else acks what the folder holds; the
+ *   intake guards against a deposed leader's late acks), so it is one of the `numAckPending`;
  * - if there are at least `numAckPending` of them, they are exactly the outstanding set;
  * - and every message older than the newest of them was first delivered before it (first
  *   deliveries go out in stream order), hence before the snapshot, so it is either among them
@@ -34,7 +35,7 @@ export interface HeldDelivery {
  * Those messages are returned. Held messages received only after the snapshot wait for the
  * next round: one of them may be older than a message handed to someone else (a dead
  * instance's pull still open at the server) after the snapshot. Nothing here relies on
- * `delivered.stream_seq`, which nats-server 2.9 moves on redeliveries too.
+ * `delivered.stream_seq` (an attempt that did livelocked on 2.9.10; see docs/monitor.md).
  *
  * `settledThrough` is a stream sequence at or below which every message is known to be acked or
  * terminated (the highest sequence this folder has acked in a batch — everything older was

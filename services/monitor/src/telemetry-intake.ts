@@ -130,7 +130,7 @@ export class TelemetryIntake {
   }
 
   async #lead(outer: AbortSignal): Promise<void> {
-    const { js, lease, logger } = this.#p;
+    const { js, nc, lease, logger } = this.#p;
     const consumer = await js.consumers.get(this.#s.stream, this.#s.durable);
     const start = await consumer.info();
     // Every message at or below this is acked or terminated: a copy of one still arriving is
@@ -147,8 +147,10 @@ export class TelemetryIntake {
         try {
           if (!(await lease.acquire())) lost.abort();
         } catch (error) {
-          // Not renewed: `held()` lapses on its own and no write starts without it.
+          // Not renewed: no write starts without `held()`; once it has lapsed this term ends
+          // (and hands its messages back), so a deposed leader does not keep pulling.
           logger.warn({ err: error }, "could not renew the intake lease");
+          if (!lease.held()) lost.abort();
         }
       }
     })();
@@ -201,12 +203,13 @@ export class TelemetryIntake {
           await nextMessages(0).then(() => sleep(Math.min(5, left), signal));
           if (inbox.length === before) break; // nothing more is coming right now
         }
-        await this.#take(inbox.splice(0), held);
+        const stale: Held[] = [];
+        await this.#take(inbox.splice(0), held, stale);
         if (held.size > 0 && !signal.aborted) {
           const info = await consumer.info();
           // What arrived before the reply is read too: an older message redelivered to this
           // instance while it asked must be folded in this batch, not after it.
-          await this.#take(inbox.splice(0), held);
+          await this.#take(inbox.splice(0), held, stale);
           this.#p.metrics.observeConsumer(info.num_pending, info.num_ack_pending);
           // Another instance's (or an earlier incarnation's) messages may still be out:
           // folding ours now could put a newer event into a window before an older one.
@@ -220,18 +223,37 @@ export class TelemetryIntake {
             },
             this.#settledThrough,
           );
-          if (ready === undefined) continue;
+          if (ready !== undefined && ready.length > info.num_ack_pending) {
+            // More held than the server has outstanding: someone else settled some of them (a
+            // deposed leader's late acks). The premise of the gate is broken for these, so
+            // hand everything back and start over rather than fold on a wrong count.
+            logger.warn(
+              { held: ready.length, outstanding: info.num_ack_pending },
+              "held messages settled elsewhere; handing them back",
+            );
+            for (const { msg } of held.values()) msg.nak();
+            held.clear();
+            await nc.flush();
+            continue;
+          }
+          if (ready === undefined) {
+            if (stale.length > 0) await this.#foldCopies(stale);
+            continue;
+          }
           // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
           if (!lease.held(this.#s.leaseTtlMs / 5)) {
+            for (const { msg } of stale) msg.nak();
             await sleep(50, signal);
             continue;
           }
           const batch = ready.map((seq) => held.get(seq) as Held);
           for (const seq of ready) held.delete(seq);
-          await this.#fold(batch);
+          await this.#fold([...stale, ...batch]);
           // The gate let the batch through only if every older message was settled: now the
           // whole batch is too.
           this.#settle(Math.max(...ready), held);
+        } else if (stale.length > 0) {
+          await this.#foldCopies(stale);
         }
         if (this.#now() - this.#lastPurge >= this.#s.purgeIntervalMs && lease.held()) {
           this.#lastPurge = this.#now();
@@ -251,6 +273,15 @@ export class TelemetryIntake {
     }
   }
 
+  /**
+   * Folds copies of settled messages (a no-op for every event the window's mark already
+   * counts) and acks them, under the lease, or hands them back without it.
+   */
+  async #foldCopies(copies: Held[]): Promise<void> {
+    if (this.#p.lease.held(this.#s.leaseTtlMs / 5)) await this.#fold(copies);
+    else for (const { msg } of copies) msg.nak();
+  }
+
   /** Raises the settled sequence and forgets held copies at or below it. */
   #settle(through: number, held: Map<number, Held>): void {
     if (through <= this.#settledThrough) return;
@@ -259,12 +290,13 @@ export class TelemetryIntake {
   }
 
   /** Holds the valid messages for folding (each stream sequence once); dead-letters the rest. */
-  async #take(arrived: readonly Arrived[], held: Map<number, Held>): Promise<void> {
+  async #take(arrived: readonly Arrived[], held: Map<number, Held>, stale: Held[]): Promise<void> {
     for (const { msg, parsed } of arrived) {
-      if (msg.seq <= this.#settledThrough) {
-        // A copy of a settled message, redelivered before the server took its ack: acked
-        // again (harmless, and it repairs an ack lost on a reconnect), neither held nor counted.
-        msg.ack();
+      if (msg.seq <= this.#settledThrough && parsed.ok) {
+        // A copy of a settled message, redelivered before the server took its ack (or after
+        // an ack lost on a reconnect). Not counted by the gate: it is not outstanding. It is
+        // still folded — a no-op if the window's mark counts it, which it should — and acked.
+        stale.push({ msg, event: parsed.value, seq: msg.seq, firstDelivery: 0 });
         continue;
       }
       if (held.has(msg.seq)) {
@@ -309,6 +341,9 @@ export class TelemetryIntake {
       acks.push(msg);
     }
     const writes = await Promise.all(groupByWindow(items).map((w) => windows.write(w)));
+    // In stream order: acks that arrive late (a leader deposed meanwhile) then always settle a
+    // prefix, so the next leader's ack floor — and its settled sequence — stays exact.
+    acks.sort((a, b) => a.seq - b.seq);
     const last = acks.pop();
     for (const msg of acks) msg.ack();
     // The server takes one connection's acks in order: once the last one is confirmed, the
