@@ -292,26 +292,22 @@ export class TelemetryIntake {
   /** Holds the valid messages for folding (each stream sequence once); dead-letters the rest. */
   async #take(arrived: readonly Arrived[], held: Map<number, Held>, stale: Held[]): Promise<void> {
     for (const { msg, parsed } of arrived) {
-      if (msg.seq <= this.#settledThrough && parsed.ok) {
+      const { streamSequence: seq, deliverySequence } = msg.info;
+      if (seq <= this.#settledThrough && parsed.ok) {
         // A copy of a settled message, redelivered before the server took its ack (or after
         // an ack lost on a reconnect). Not counted by the gate: it is not outstanding. It is
         // still folded — a no-op if the window's mark counts it, which it should — and acked.
-        stale.push({ msg, event: parsed.value, seq: msg.seq, firstDelivery: 0 });
+        stale.push({ msg, event: parsed.value, seq, firstDelivery: 0 });
         continue;
       }
-      if (held.has(msg.seq)) {
+      if (held.has(seq)) {
         // Redelivered to this instance while it held it (its ack wait passed): the first
         // delivery stays, since the gate needs when this instance first had it (an ack by
         // either delivery's reply subject acks the message).
         continue;
       }
       if (parsed.ok) {
-        held.set(msg.seq, {
-          msg,
-          event: parsed.value,
-          seq: msg.seq,
-          firstDelivery: msg.info.deliverySequence,
-        });
+        held.set(seq, { msg, event: parsed.value, seq, firstDelivery: deliverySequence });
       } else await this.#deadLetter(msg, parsed.error);
     }
   }
@@ -322,8 +318,9 @@ export class TelemetryIntake {
     const oldest = this.#now() - this.#s.retentionMs;
     const items: Array<{ seq: number; event: TelemetryEvent; address: WindowAddress }> = [];
     let late = 0;
-    const acks: JsMsg[] = [];
-    for (const { msg, event } of batch) {
+    const acks: Held[] = [];
+    for (const held of batch) {
+      const { msg, event, seq } = held;
       const address = windowOf(event, this.#s.windowMs);
       if (address !== undefined) {
         if (address.windowStart + this.#s.windowMs < oldest) {
@@ -335,17 +332,17 @@ export class TelemetryIntake {
             await this.#deadLetter(msg, toPatinoxError(error)); // terminated, not acked
             continue;
           }
-          items.push({ seq: msg.seq, event, address });
+          items.push({ seq, event, address });
         }
       } // else: counted by no window (definition.invalid)
-      acks.push(msg);
+      acks.push(held);
     }
     const writes = await Promise.all(groupByWindow(items).map((w) => windows.write(w)));
     // In stream order: acks that arrive late (a leader deposed meanwhile) then always settle a
     // prefix, so the next leader's ack floor — and its settled sequence — stays exact.
     acks.sort((a, b) => a.seq - b.seq);
-    const last = acks.pop();
-    for (const msg of acks) msg.ack();
+    const last = acks.pop()?.msg;
+    for (const { msg } of acks) msg.ack();
     // The server takes one connection's acks in order: once the last one is confirmed, the
     // consumer's ack-pending count no longer holds any of this batch, and the next gate check
     // is exact rather than waiting on acks still in flight.

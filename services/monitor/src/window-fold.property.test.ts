@@ -159,6 +159,19 @@ describe("foldEvents", () => {
     );
   });
 
+  it("never changes the window it folds into (deep-frozen input, any events, twice)", () => {
+    fc.assert(
+      fc.property(sequenced, sequenced, (first, second) => {
+        const once = deepFreeze(foldEvents(base(), first, SOURCE) ?? base());
+        const snapshot = structuredClone(once);
+        const more = second.map((e, i) => ({ ...e, seq: first.length + i + 1 }));
+        const twice = foldEvents(once, more, SOURCE);
+        expect(once).toEqual(snapshot);
+        if (twice !== undefined) expect(MetricWindow.parse(twice)).toEqual(twice);
+      }),
+    );
+  });
+
   it("the folded window is a valid record whose counters add up", () => {
     fc.assert(
       fc.property(sequenced, (events) => {
@@ -265,4 +278,13 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/** Freezes `value` and everything in it: writing to it then throws (ES modules are strict). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

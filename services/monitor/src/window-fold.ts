@@ -91,7 +91,7 @@ export function foldEvents(
   for (const { seq, event } of events) if (seq > floor && !fresh.has(seq)) fresh.set(seq, event);
   if (fresh.size === 0) return undefined;
 
-  const next: MetricWindow = structuredClone(window);
+  const next = copyForFold(window);
   const latencies: number[] = [];
   // In sequence order: floating-point sums (cost) then come out the same however the events
   // arrived or were split into batches.
@@ -120,6 +120,32 @@ export function foldEvents(
   if (latencies.length > 0) next.latency = recordValues(next.latency, latencies);
   next.highWater = { ...next.highWater, [source]: Math.max(floor, ...fresh.keys()) };
   return next;
+}
+
+/**
+ * A copy of `window` deep enough for the fold functions below to change: every counter map
+ * and counter object they write to is new; the latency histogram is replaced, not changed
+ * (`recordValues` copies its buckets). Cheaper than `structuredClone` of the whole record,
+ * which was the larger part of a fold; a property test folds deep-frozen windows, so a fold
+ * function that writes somewhere this does not copy fails it.
+ */
+function copyForFold(window: MetricWindow): MetricWindow {
+  return {
+    ...window,
+    failedByCode: { ...window.failedByCode },
+    rejectedByValidator: { ...window.rejectedByValidator },
+    tokens: { ...window.tokens },
+    models: copyCounters(window.models),
+    tools: copyCounters(window.tools),
+    versions: { ...window.versions },
+    highWater: { ...window.highWater },
+  };
+}
+
+function copyCounters<C extends object>(counters: Record<string, C>): Record<string, C> {
+  const copy: Record<string, C> = {};
+  for (const [key, value] of Object.entries(counters)) copy[key] = { ...value };
+  return copy;
 }
 
 function increment(map: Record<string, number>, key: string, by = 1): void {
