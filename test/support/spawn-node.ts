@@ -2,9 +2,24 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * Every child still running, killed when this test process exits: a test that fails before
+ * it disposes of its services (a timed-out `eventually`) must not leave them running, where
+ * they would keep reconnecting to a gone nats-server and slow every later test.
+ */
+const running = new Set<ChildProcess>();
+const killRunning = () => {
+  for (const child of running) child.kill("SIGKILL");
+};
+// Registered while the importing test file is collected: runs after its last test, pass or
+// fail. The exit hook covers a worker that ends otherwise.
+afterAll(killRunning);
+process.once("exit", killRunning);
 
 /** A TypeScript entry point running as a real child process, as Kubernetes would run it. */
 export class NodeProcess implements AsyncDisposable {
@@ -41,8 +56,12 @@ export class NodeProcess implements AsyncDisposable {
         }
       });
     }
+    running.add(this.child);
     this.exited = new Promise((resolve) =>
-      this.child.once("exit", (code, signal) => resolve({ code, signal })),
+      this.child.once("exit", (code, signal) => {
+        running.delete(this.child);
+        resolve({ code, signal });
+      }),
     );
   }
 
