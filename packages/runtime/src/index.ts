@@ -18,6 +18,7 @@ export {
   logConnectionStatus,
   natsConnectionOptions,
 } from "./nats-connection.ts";
+export { pause } from "./pause.ts";
 export { placeholderActor } from "./placeholder-actor.ts";
 export type { NatsConnectionConfig, RuntimeConfig } from "./runtime-config.ts";
 export { NatsConnectionConfigSchema, RuntimeConfigSchema } from "./runtime-config.ts";

@@ -9,7 +9,7 @@ import {
   TelemetryEvent,
   toPatinoxError,
 } from "@patinox/contracts";
-import type { Logger } from "@patinox/runtime";
+import { type Logger, pause } from "@patinox/runtime";
 import type { DeadLetterSink } from "@patinox/streams";
 import { foldableSequences, type HeldDelivery } from "./fold-gate.ts";
 import type { ShardLease } from "./intake-lease.ts";
@@ -115,7 +115,7 @@ export class TelemetryIntake {
           if (this.#role !== "standby") logger.info("telemetry intake standing by");
           this.#role = "standby";
           await this.#refreshConsumerInfo();
-          await sleep(this.#s.leaseTtlMs / 3, signal);
+          await pause(this.#s.leaseTtlMs / 3, signal);
         }
       }
     } finally {
@@ -142,7 +142,7 @@ export class TelemetryIntake {
     // Renewed in the background: waiting for messages may take longer than a short TTL's margin.
     const renewal = (async () => {
       while (!signal.aborted) {
-        await sleep(this.#s.leaseTtlMs / 3, signal);
+        await pause(this.#s.leaseTtlMs / 3, signal);
         if (signal.aborted) return;
         try {
           if (!(await lease.acquire())) lost.abort();
@@ -200,7 +200,7 @@ export class TelemetryIntake {
           const left = lingerUntil - performance.now();
           if (left <= 0) break;
           const before = inbox.length;
-          await nextMessages(0).then(() => sleep(Math.min(5, left), signal));
+          await nextMessages(0).then(() => pause(Math.min(5, left), signal));
           if (inbox.length === before) break; // nothing more is coming right now
         }
         const stale: Held[] = [];
@@ -243,7 +243,7 @@ export class TelemetryIntake {
           // A fifth of the TTL in hand: no write starts unless it can finish under the lease.
           if (!lease.held(this.#s.leaseTtlMs / 5)) {
             for (const { msg } of stale) msg.nak();
-            await sleep(50, signal);
+            await pause(50, signal);
             continue;
           }
           const batch = ready.map((seq) => held.get(seq) as Held);
@@ -383,17 +383,4 @@ export class TelemetryIntake {
       this.#p.logger.debug({ err: error }, "consumer info unavailable");
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { ActorDefinition } from "@patinox/actors";
 import type { AgentDefinition, Finding } from "@patinox/contracts";
 import { planInstructionChange } from "@patinox/planners";
-import type { ServiceDefinition } from "@patinox/runtime";
+import { pause, type ServiceDefinition } from "@patinox/runtime";
 import { DeadLetterSink, ensureStream, installationStreams } from "@patinox/streams";
 import OpenAI from "openai";
 import { FindingConsumer } from "./finding-consumer.ts";
@@ -137,27 +137,11 @@ async function every(
   work: () => Promise<void>,
   firstDelayMs = 0,
 ): Promise<void> {
-  await sleep(firstDelayMs, signal);
+  await pause(firstDelayMs, signal);
   while (!signal.aborted) {
     await work();
-    await sleep(intervalMs, signal);
+    await pause(intervalMs, signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 interface LoopEnded {

@@ -24,7 +24,7 @@ import {
   type Subjects,
   toPatinoxError,
 } from "@patinox/contracts";
-import type { Logger } from "@patinox/runtime";
+import { type Logger, pause } from "@patinox/runtime";
 import type { DeadLetterSink } from "@patinox/streams";
 import type { RunOrigin } from "../agent-runner.ts";
 
@@ -164,7 +164,7 @@ export class JobWorker {
       } catch (error) {
         if (stopping.aborted) break;
         this.#options.logger.warn({ err: error }, "could not fetch jobs; retrying");
-        await abortableDelay(1_000, stopping);
+        await pause(1_000, stopping);
       } finally {
         this.#batch = undefined;
       }
@@ -327,17 +327,4 @@ function runIdOf(msg: JsMsg): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts; never rejects. */
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
