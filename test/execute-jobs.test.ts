@@ -10,15 +10,17 @@ import { eventually, startServiceProcess } from "./support/spawn-node.ts";
 
 let nats: NatsServer;
 let model: ModelServer;
+/** The input of every model call, in arrival order: a job's input is its run id. */
+const asked: string[] = [];
 beforeAll(async () => {
   nats = await NatsServer.start();
   // A slow model, so kills land while jobs are in flight.
   model = await ModelServer.start({
-    handler: (request) =>
-      ModelStep.delayed(
-        250,
-        ModelStep.text(`answer to ${String(request.messages.at(-1)?.content ?? "")}`),
-      ),
+    handler: (request) => {
+      const input = String(request.messages.at(-1)?.content ?? "");
+      asked.push(input);
+      return ModelStep.delayed(250, ModelStep.text(`answer to ${input}`));
+    },
   });
 });
 afterAll(async () => {
@@ -70,7 +72,13 @@ describe("durable jobs survive kill -9 of Execute", () => {
       });
     }
     for (const after of [6, 14]) {
-      await eventually(() => results.size >= after, 30_000, 20);
+      // Kill only while a model call is out for a job with no result yet, so the kill lands
+      // mid-job (not in the gap between two fetches, which a loaded machine makes likely).
+      await eventually(
+        () => results.size >= after && asked.some((runId) => !results.has(runId)),
+        30_000,
+        20,
+      );
       execute.child.kill("SIGKILL");
       await execute.exited;
       execute = await startServiceProcess("execute", executeEnv());
