@@ -14,7 +14,10 @@ export const MonitorConfigSchema = z.object({
   PATINOX_MONITOR_RETENTION_MS: env.int(60_000, 365 * DAY_MS).default(7 * DAY_MS),
   /** How often the leader purges old windows. */
   PATINOX_MONITOR_PURGE_INTERVAL_MS: env.int(1_000, DAY_MS).default(60_000),
-  /** Events folded per batch at most (the consumer hands out twice that before acks). */
+  /**
+   * Events per pull. The consumer hands out four times this before acks; a fold takes every event
+   * that has arrived, so a backlog is folded in batches of up to that.
+   */
   PATINOX_MONITOR_BATCH: env.int(1, 10_000).default(1_000),
   /** How long the server waits for an ack before redelivering. */
   PATINOX_MONITOR_ACK_WAIT_MS: env.int(1_000, 3_600_000).default(30_000),

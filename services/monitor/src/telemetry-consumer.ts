@@ -15,7 +15,7 @@ export interface TelemetryConsumerOptions {
   readonly stream: string;
   readonly durable: string;
   readonly ackWaitMs: number;
-  /** The most unacked messages the server hands out (two batches: one folding, one arriving). */
+  /** The most unacked messages the server hands out (a few batches: one folding, more arriving). */
   readonly maxAckPending: number;
 }
 

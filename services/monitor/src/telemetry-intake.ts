@@ -4,9 +4,8 @@ import {
   createDeadLetter,
   KnowledgeKeys,
   type PatinoxError,
-  parseMessage,
   type Result,
-  TelemetryEvent,
+  type TelemetryEvent,
   toPatinoxError,
 } from "@patinox/contracts";
 import { type Logger, pause } from "@patinox/runtime";
@@ -14,6 +13,7 @@ import type { DeadLetterSink } from "@patinox/streams";
 import { foldableSequences, type HeldDelivery } from "./fold-gate.ts";
 import type { ShardLease } from "./intake-lease.ts";
 import type { IntakeMetrics } from "./intake-metrics.ts";
+import { createTelemetryParser, type TelemetryParser } from "./telemetry-parser.ts";
 import { type WindowAddress, windowOf } from "./window-fold.ts";
 import type { WindowPurger } from "./window-purger.ts";
 import { groupByWindow, type WindowStore } from "./window-store.ts";
@@ -59,6 +59,8 @@ interface Arrived {
 interface Held extends HeldDelivery {
   readonly msg: JsMsg;
   readonly event: TelemetryEvent;
+  /** Its window; `undefined` for events no window counts. */
+  readonly address: WindowAddress | undefined;
 }
 
 /**
@@ -81,6 +83,7 @@ export class TelemetryIntake {
   readonly #s: IntakeSettings;
   readonly #p: IntakeParts;
   readonly #now: () => number;
+  readonly #parse: TelemetryParser = createTelemetryParser();
   #role: "starting" | "leader" | "standby" = "starting";
   #lastPurge = 0;
   /** During a leadership term: every message at or below this stream sequence is settled. */
@@ -165,7 +168,7 @@ export class TelemetryIntake {
       max_messages: this.#s.batch,
       expires: 5_000,
       callback: (msg) => {
-        inbox.push({ msg, parsed: parseMessage(TelemetryEvent, msg.data) });
+        inbox.push({ msg, parsed: this.#parse(msg.data) });
         wake?.();
       },
     });
@@ -297,7 +300,14 @@ export class TelemetryIntake {
         // A copy of a settled message, redelivered before the server took its ack (or after
         // an ack lost on a reconnect). Not counted by the gate: it is not outstanding. It is
         // still folded — a no-op if the window's mark counts it, which it should — and acked.
-        stale.push({ msg, event: parsed.value, seq, firstDelivery: 0 });
+        const event = parsed.value;
+        stale.push({
+          msg,
+          event,
+          seq,
+          firstDelivery: 0,
+          address: windowOf(event, this.#s.windowMs),
+        });
         continue;
       }
       if (held.has(seq)) {
@@ -307,7 +317,9 @@ export class TelemetryIntake {
         continue;
       }
       if (parsed.ok) {
-        held.set(seq, { msg, event: parsed.value, seq, firstDelivery: deliverySequence });
+        const event = parsed.value;
+        const address = windowOf(event, this.#s.windowMs);
+        held.set(seq, { msg, event, seq, firstDelivery: deliverySequence, address });
       } else await this.#deadLetter(msg, parsed.error);
     }
   }
@@ -316,28 +328,32 @@ export class TelemetryIntake {
   async #fold(batch: Held[]): Promise<void> {
     const { windows, metrics, nc } = this.#p;
     const oldest = this.#now() - this.#s.retentionMs;
-    const items: Array<{ seq: number; event: TelemetryEvent; address: WindowAddress }> = [];
+    const items: Array<Held & { readonly address: WindowAddress }> = [];
     let late = 0;
     const acks: Held[] = [];
     for (const held of batch) {
-      const { msg, event, seq } = held;
-      const address = windowOf(event, this.#s.windowMs);
-      if (address !== undefined) {
-        if (address.windowStart + this.#s.windowMs < oldest) {
-          late += 1; // its window is past retention (and purged): counting it would revive it
-        } else {
-          try {
-            KnowledgeKeys.metricsWindow(address.agent, address.windowStart);
-          } catch (error) {
-            await this.#deadLetter(msg, toPatinoxError(error)); // terminated, not acked
-            continue;
-          }
-          items.push({ seq, event, address });
-        }
-      } // else: counted by no window (definition.invalid)
-      acks.push(held);
+      const { address } = held;
+      if (address === undefined) {
+        acks.push(held); // counted by no window (definition.invalid)
+      } else if (address.windowStart + this.#s.windowMs < oldest) {
+        late += 1; // its window is past retention (and purged): counting it would revive it
+        acks.push(held);
+      } else items.push(held as Held & { readonly address: WindowAddress });
     }
-    const writes = await Promise.all(groupByWindow(items).map((w) => windows.write(w)));
+    const groups = [];
+    for (const group of groupByWindow(items)) {
+      try {
+        // Checked once per window, not per event: an event dated before 1970 has no key.
+        KnowledgeKeys.metricsWindow(group.address.agent, group.address.windowStart);
+      } catch (error) {
+        const reason = toPatinoxError(error);
+        for (const { msg } of group.events) await this.#deadLetter(msg, reason); // terminated
+        continue;
+      }
+      groups.push(group);
+      for (const item of group.events) acks.push(item);
+    }
+    const writes = await Promise.all(groups.map((w) => windows.write(w)));
     // In stream order: acks that arrive late (a leader deposed meanwhile) then always settle a
     // prefix, so the next leader's ack floor — and its settled sequence — stays exact.
     acks.sort((a, b) => a.seq - b.seq);
@@ -347,8 +363,9 @@ export class TelemetryIntake {
     // consumer's ack-pending count no longer holds any of this batch, and the next gate check
     // is exact rather than waiting on acks still in flight.
     if (last === undefined || !(await last.ackAck().catch(() => false))) await nc.flush();
+    const counted = groups.reduce((n, g) => n + g.events.length, 0);
     const folded = writes.reduce((n, w) => n + w.folded, 0);
-    metrics.folded(folded, items.length - folded, late);
+    metrics.folded(folded, counted - folded, late);
   }
 
   /** Records a dead letter (deduplicated by stream sequence), then terminates the message. */

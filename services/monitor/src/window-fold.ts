@@ -87,16 +87,17 @@ export function foldEvents(
   source: string,
 ): MetricWindow | undefined {
   const floor = window.highWater[source] ?? 0;
-  const fresh = new Map<number, TelemetryEvent>();
-  for (const { seq, event } of events) if (seq > floor && !fresh.has(seq)) fresh.set(seq, event);
-  if (fresh.size === 0) return undefined;
+  // In sequence order: floating-point sums (cost) then come out the same however the events
+  // arrived or were split into batches; and a second copy of a sequence sits next to the first.
+  const ordered = events.filter((e) => e.seq > floor).sort((a, b) => a.seq - b.seq);
+  if (ordered.length === 0) return undefined;
 
   const next = copyForFold(window);
   const latencies: number[] = [];
-  // In sequence order: floating-point sums (cost) then come out the same however the events
-  // arrived or were split into batches.
-  const ordered = [...fresh.entries()].sort(([a], [b]) => a - b);
-  for (const [, event] of ordered) {
+  let previous = floor;
+  for (const { seq, event } of ordered) {
+    if (seq === previous) continue; // a duplicate within `events`
+    previous = seq;
     switch (event.type) {
       case "run.completed":
         foldRun(next, event, latencies);
@@ -118,7 +119,7 @@ export function foldEvents(
     }
   }
   if (latencies.length > 0) next.latency = recordValues(next.latency, latencies);
-  next.highWater = { ...next.highWater, [source]: Math.max(floor, ...fresh.keys()) };
+  next.highWater = { ...next.highWater, [source]: previous };
   return next;
 }
 

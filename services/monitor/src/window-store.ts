@@ -7,7 +7,7 @@ import { emptyWindow, foldEvents, type SequencedEvent, type WindowAddress } from
 /** The events of one batch that belong to one window. */
 export interface WindowBatch {
   readonly address: WindowAddress;
-  readonly events: SequencedEvent[];
+  readonly events: readonly SequencedEvent[];
 }
 
 /** What one {@link writeWindow} did. */
@@ -133,11 +133,14 @@ function isWrongRevision(error: unknown): boolean {
   );
 }
 
-/** Groups sequenced events by window, keeping each group's events in sequence order. */
-export function groupByWindow(
-  events: ReadonlyArray<SequencedEvent & { readonly address: WindowAddress }>,
-): WindowBatch[] {
-  const groups = new Map<string, WindowBatch>();
+/**
+ * Groups sequenced events by window, keeping each group's events in sequence order. The items
+ * themselves go into the groups (no copy per event), so a caller's own fields come along.
+ */
+export function groupByWindow<E extends SequencedEvent & { readonly address: WindowAddress }>(
+  events: readonly E[],
+): Array<WindowBatch & { readonly events: E[] }> {
+  const groups = new Map<string, WindowBatch & { readonly events: E[] }>();
   for (const item of events) {
     const id = `${item.address.agent}\u0000${item.address.windowStart}`;
     let group = groups.get(id);
@@ -145,7 +148,7 @@ export function groupByWindow(
       group = { address: item.address, events: [] };
       groups.set(id, group);
     }
-    group.events.push({ seq: item.seq, event: item.event });
+    group.events.push(item);
   }
   return [...groups.values()];
 }
