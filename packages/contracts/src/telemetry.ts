@@ -46,6 +46,13 @@ const envelope = {
   spanId: SpanId.optional(),
 };
 
+/**
+ * The cost of one run or model call in an event. Bounded (a million dollars is no real call),
+ * so the sums Monitor folds into a window stay finite: an unbounded amount near the largest
+ * double made a window's cost Infinity, which no window record can hold.
+ */
+const EventCostUsd = UsdAmount.max(1_000_000);
+
 /** Length and SHA-256 of user content: telemetry carries these instead of the content. */
 export const ContentDigest = z.object({
   bytes: Count,
@@ -67,7 +74,7 @@ export const RunCompletedEvent = z.object({
   latencyMs: DurationMs,
   inputTokens: Count,
   outputTokens: Count,
-  costUsd: UsdAmount,
+  costUsd: EventCostUsd,
   steps: Count,
   callerId: z.string().min(1).max(128).optional(),
   input: ContentDigest.optional(),
@@ -99,7 +106,7 @@ export const ModelCallEvent = z.object({
   latencyMs: DurationMs,
   inputTokens: Count,
   outputTokens: Count,
-  costUsd: UsdAmount.optional(),
+  costUsd: EventCostUsd.optional(),
   /** The provider's finish reason (`stop`, `length`, `tool_calls`…). */
   finishReason: Label.optional(),
   /** Whether this model is a fallback rather than the agent's primary model. */

@@ -62,9 +62,11 @@ export function addUp(windows: readonly MetricWindow[]): SpanTotals {
   const byStart = new Map<number, MetricWindow>();
   for (const w of windows) byStart.set(w.windowStart, w);
   const ordered = [...byStart.values()].sort((a, b) => a.windowStart - b.windowStart);
-  const failedByCode: Record<string, number> = {};
-  const rejectedByValidator: Record<string, number> = {};
-  const tools: Record<string, ToolCounters> = {};
+  // Keyed by names from events: without a prototype, a tool or validator named `constructor`
+  // or `toString` is just a key (on `{}` its sum came out NaN or a string).
+  const failedByCode: Record<string, number> = Object.create(null);
+  const rejectedByValidator: Record<string, number> = Object.create(null);
+  const tools: Record<string, ToolCounters> = Object.create(null);
   let latency = emptyHistogram();
   let runs = 0;
   let ok = 0;

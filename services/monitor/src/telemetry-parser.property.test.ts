@@ -129,6 +129,29 @@ describe("createTelemetryParser", () => {
     }
   });
 
+  it("has zod's verdict on number literals JSON.stringify never writes (1e400 is Infinity)", () => {
+    const literals = ["1e400", "-1e400", "1e308", "1e21", "-0", "0.0", "1.0", "2.5", "1e-400"];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...examples),
+        fc.constantFrom(...literals),
+        fc.nat(),
+        (example, literal, pick) => {
+          // Replace one number in the example's JSON text by the literal, as a publisher could.
+          const text = JSON.stringify(example);
+          const numbers = [...text.matchAll(/(?<=:)-?\d[\d.eE+-]*/g)];
+          const at = numbers[pick % Math.max(1, numbers.length)];
+          if (at?.index === undefined) return;
+          const edited = text.slice(0, at.index) + literal + text.slice(at.index + at[0].length);
+          const zod = TelemetryEvent.safeParse(JSON.parse(edited)).success;
+          expect(isEvent(JSON.parse(edited)), edited).toBe(zod);
+          expect(parse(utf8.encode(edited)).ok).toBe(zod);
+        },
+      ),
+      { numRuns: 1_000, seed: 0x7e20 },
+    );
+  });
+
   it("keeps every example as it is", () => {
     for (const example of examples) {
       const result = parse(utf8.encode(JSON.stringify(example)));

@@ -46,6 +46,9 @@ export function compileTelemetryCheck(): (value: unknown) => value is TelemetryE
     // Formats are annotations here: the `at` timestamp also carries zod's pattern, which ajv
     // checks; without `ajv-formats` strict mode would refuse the `format` keyword.
     strict: false,
+    // …but not lax numbers: `strict: false` also turns `strictNumbers` off, and then
+    // `type: "number"` accepts Infinity, which `JSON.parse("1e400")` gives and zod rejects.
+    strictNumbers: true,
     validateFormats: false,
     allErrors: false,
     // Patterns as zod runs them, without the `u` flag. (Lengths: ajv and zod 4 both count code

@@ -194,6 +194,69 @@ describe("foldEvents", () => {
   });
 });
 
+describe("foldEvents with hostile names and amounts", () => {
+  const event = (seq: number, fields: Record<string, unknown>): SequencedEvent => ({
+    seq,
+    event: TelemetryEvent.parse({
+      v: 1,
+      id: `e-${seq}`,
+      at: new Date(START + seq).toISOString(),
+      service: "execute",
+      agent: "support",
+      ...fields,
+    }),
+  });
+  const call = (seq: number, model: string) =>
+    event(seq, {
+      type: "model.call",
+      model,
+      status: "timeout",
+      latencyMs: 5,
+      inputTokens: 1,
+      outputTokens: 1,
+      fallback: false,
+      attempt: 1,
+    });
+
+  it("counts models and tools named like Object.prototype's members, and pollutes nothing", () => {
+    const names = ["constructor", "toString", "hasOwnProperty", "__proto__"];
+    const events = [
+      ...names.map((name, i) => call(i + 1, name)),
+      ...names.map((tool, i) =>
+        event(i + 10, { type: "tool.call", tool, status: "error", latencyMs: 1, attempt: 1 }),
+      ),
+    ];
+    const window = foldEvents(base(), events, SOURCE) as MetricWindow;
+    expect(({} as Record<string, unknown>).calls).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("calls");
+    // `__proto__` keys no counter (the record's schema would drop it on read); the rest do.
+    const stored = MetricWindow.parse(JSON.parse(JSON.stringify(window)));
+    expect(Object.keys(stored.models).sort()).toEqual(["constructor", "hasOwnProperty", "toString"]);
+    expect(stored.models.constructor).toEqual({ calls: 1, errors: 0, timeouts: 1 });
+    expect(stored.tools.toString).toEqual({ calls: 1, errors: 1, timeouts: 0, invalidArgs: 0 });
+    expect(stored.highWater[SOURCE]).toBe(13);
+  });
+
+  it("keeps the cost finite at the largest amount an event may carry", () => {
+    const run = (seq: number) =>
+      event(seq, {
+        type: "run.completed",
+        runId: `r-${seq}`,
+        agentVersion: 1,
+        status: "completed",
+        latencyMs: 1,
+        inputTokens: 1,
+        outputTokens: 1,
+        costUsd: 1_000_000,
+        steps: 1,
+      });
+    const window = foldEvents(base(), [run(1), run(2), run(3)], SOURCE) as MetricWindow;
+    expect(window.costUsd).toBe(3_000_000);
+    expect(MetricWindow.safeParse(window).success).toBe(true);
+    expect(TelemetryEvent.safeParse({ ...run(4).event, costUsd: 1e303 }).success).toBe(false);
+  });
+});
+
 describe("windowOf", () => {
   it("puts an event in the window holding its own time, late or not", () => {
     const event = {

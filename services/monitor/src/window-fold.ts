@@ -133,24 +133,42 @@ export function foldEvents(
 function copyForFold(window: MetricWindow): MetricWindow {
   return {
     ...window,
-    failedByCode: { ...window.failedByCode },
-    rejectedByValidator: { ...window.rejectedByValidator },
+    failedByCode: dictionary(window.failedByCode),
+    rejectedByValidator: dictionary(window.rejectedByValidator),
     tokens: { ...window.tokens },
     models: copyCounters(window.models),
     tools: copyCounters(window.tools),
-    versions: { ...window.versions },
+    versions: dictionary(window.versions),
     highWater: { ...window.highWater },
   };
 }
 
+/**
+ * A copy of a map keyed by names from events, without a prototype: a model or validator named
+ * `constructor` or `toString` is then just a key, and one named `__proto__` cannot reach
+ * `Object.prototype` (it did: its counters were Object.prototype's).
+ */
+function dictionary<V>(source: Record<string, V>): Record<string, V> {
+  return Object.assign(Object.create(null) as Record<string, V>, source);
+}
+
 function copyCounters<C extends object>(counters: Record<string, C>): Record<string, C> {
-  const copy: Record<string, C> = {};
+  const copy = dictionary<C>({});
   for (const [key, value] of Object.entries(counters)) copy[key] = { ...value };
   return copy;
 }
 
+/**
+ * Whether a name from an event can key a counter. `__proto__` cannot: the window record's
+ * schema drops that key when the window is read back, so its count would be lost on the next
+ * read; the event still counts in every total.
+ */
+function countable(key: string): boolean {
+  return key !== "__proto__";
+}
+
 function increment(map: Record<string, number>, key: string, by = 1): void {
-  map[key] = (map[key] ?? 0) + by;
+  if (countable(key)) map[key] = (map[key] ?? 0) + by;
 }
 
 function foldRun(w: MetricWindow, e: RunCompletedEvent, latencies: number[]): void {
@@ -168,15 +186,17 @@ function foldRun(w: MetricWindow, e: RunCompletedEvent, latencies: number[]): vo
 }
 
 function foldModelCall(w: MetricWindow, e: ModelCallEvent): void {
+  if (e.fallback) w.fallbacks += 1;
+  if (!countable(e.model)) return;
   const counters = w.models[e.model] ?? { calls: 0, errors: 0, timeouts: 0 };
   w.models[e.model] = counters;
   counters.calls += 1;
   if (e.status === "timeout") counters.timeouts += 1;
   else if (e.status !== "ok") counters.errors += 1; // error and rate_limited
-  if (e.fallback) w.fallbacks += 1;
 }
 
 function foldToolCall(w: MetricWindow, e: ToolCallEvent): void {
+  if (!countable(e.tool)) return;
   const counters = w.tools[e.tool] ?? { calls: 0, errors: 0, timeouts: 0, invalidArgs: 0 };
   w.tools[e.tool] = counters;
   counters.calls += 1;
