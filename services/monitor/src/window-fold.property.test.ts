@@ -231,7 +231,11 @@ describe("foldEvents with hostile names and amounts", () => {
     expect(Object.prototype).not.toHaveProperty("calls");
     // `__proto__` keys no counter (the record's schema would drop it on read); the rest do.
     const stored = MetricWindow.parse(JSON.parse(JSON.stringify(window)));
-    expect(Object.keys(stored.models).sort()).toEqual(["constructor", "hasOwnProperty", "toString"]);
+    expect(Object.keys(stored.models).sort()).toEqual([
+      "constructor",
+      "hasOwnProperty",
+      "toString",
+    ]);
     expect(stored.models.constructor).toEqual({ calls: 1, errors: 0, timeouts: 1 });
     expect(stored.tools.toString).toEqual({ calls: 1, errors: 1, timeouts: 0, invalidArgs: 0 });
     expect(stored.highWater[SOURCE]).toBe(13);
