@@ -45,6 +45,11 @@ export const RuntimeConfigSchema = NatsConnectionConfigSchema.extend({
   PATINOX_HEALTH_HOST: z.string().default("0.0.0.0"),
   /** Health server port; 0 picks a free one (the chosen port is logged). */
   PATINOX_HEALTH_PORT: env.int(0, 65535).default(DEFAULT_HEALTH_PORT),
+  /**
+   * How long a start may keep retrying while JetStream is not ready (requests time out or find
+   * no responder, "temporarily unavailable"); NATS itself is waited for without limit.
+   */
+  PATINOX_START_TIMEOUT_MS: env.int(0, 3_600_000).default(60_000),
   /** How long in-flight work may take to finish after SIGTERM. */
   PATINOX_SHUTDOWN_DEADLINE_MS: env.int(0, 600_000).default(10_000),
   /** The event loop counts as stalled (`/healthz` 503) after this long without a tick. */

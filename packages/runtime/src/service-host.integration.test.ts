@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { errors, type NatsConnection } from "@nats-io/nats-core";
 import { StatusReply } from "@patinox/contracts";
-import { freePort, NatsServer } from "@patinox/testkit";
+import { freePort, NatsCluster, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigError } from "./config.ts";
@@ -318,6 +318,57 @@ describe("starting", () => {
     expect(service.healthPort).toBe(healthPort);
     expect(server.running).toBe(true);
   });
+
+  it("waits out JetStream without a quorum (not ready, starting again), then starts", async () => {
+    await using cluster = await NatsCluster.start();
+    // Two of three servers down: the one left answers, but JetStream has no leader.
+    await cluster.killNode(1);
+    await cluster.killNode(2);
+    const healthPort = await freePort();
+    const log = new MemoryLog();
+    const starting = startService(answerAtOnce, {
+      env: hostEnvironment(cluster.nodes[0]?.url ?? "", {
+        PATINOX_HEALTH_PORT: String(healthPort),
+        PATINOX_BUCKET_REPLICAS: "3",
+      }),
+      logDestination: log,
+    });
+    let failed: unknown;
+    starting.catch((error: unknown) => {
+      failed = error;
+    });
+    await eventually("a start attempt failed and is retried", () =>
+      log.lines.some((l) => l.includes("NATS or JetStream not ready; starting again")),
+    );
+    expect(failed).toBeUndefined();
+    expect((await askHealth(healthPort, "/readyz")).status).toBe(503);
+
+    await Promise.all([cluster.restartNode(1), cluster.restartNode(2)]);
+    await using service = disposing(await starting);
+    await using nc = await testConnection(cluster.nodes[0]?.url ?? "");
+    expect(await work(nc)).toEqual({ v: 1, done: true });
+    // Ready once the bucket's check passes too, as the cluster settles.
+    await eventually(
+      "/readyz says ready",
+      async () => (await healthStatus(healthPort, "/readyz")) === 200,
+      20_000,
+    );
+    await service.shutdown("test");
+  }, 90_000);
+
+  it("gives up on JetStream after PATINOX_START_TIMEOUT_MS, and says why", async () => {
+    await using cluster = await NatsCluster.start();
+    await cluster.killNode(1);
+    await cluster.killNode(2);
+    const starting = startService(answerAtOnce, {
+      env: hostEnvironment(cluster.nodes[0]?.url ?? "", {
+        PATINOX_BUCKET_REPLICAS: "3",
+        PATINOX_START_TIMEOUT_MS: "3000",
+      }),
+      logDestination: new MemoryLog(),
+    });
+    await expect(starting).rejects.toThrow(/timeout|unavailable|no responders/i);
+  }, 60_000);
 
   it("throws ConfigError on bad configuration, before it binds a port", async () => {
     const healthPort = await freePort();

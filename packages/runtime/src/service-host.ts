@@ -23,6 +23,7 @@ import type {
   StartOptions,
 } from "./service-definition.ts";
 import { gracefulShutdown } from "./shutdown.ts";
+import { isTransientStartError, startRetryDelayMs } from "./start-retry.ts";
 import { statusEndpoint } from "./status-endpoint.ts";
 import { describeError, logSupervisorEvent } from "./supervision-log.ts";
 import { startTelemetry, type Telemetry } from "./telemetry.ts";
@@ -76,25 +77,43 @@ export async function startService<S extends z.ZodObject>(
     telemetry,
     health,
   };
-  // Stopped last first if a later step fails, so an in-process host can retry on the same port.
-  const undo: Array<() => Promise<unknown>> = [() => telemetry.shutdown(), () => health.close()];
-  try {
-    const { running, ready } = await assemble(started, undo, () => checks());
-    checks = ready;
-    logger.info(
-      {
-        healthPort: health.port,
-        nats: displayServers(config.NATS_URL),
-        bucket: config.PATINOX_BUCKET,
-        prefix: config.PATINOX_PREFIX,
-        version: definition.version,
-      },
-      `${definition.name} started`,
-    );
-    return running;
-  } catch (error) {
-    for (const step of undo.reverse()) await step().catch(() => undefined);
-    throw error;
+  const giveUpAt = performance.now() + config.PATINOX_START_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    // Stopped last first if a later step fails, so a retry (here, or by an in-process host)
+    // can use the same port.
+    const undo: Array<() => Promise<unknown>> = [];
+    try {
+      const { running, ready } = await assemble(started, undo, () => checks());
+      checks = ready;
+      logger.info(
+        {
+          healthPort: health.port,
+          nats: displayServers(config.NATS_URL),
+          bucket: config.PATINOX_BUCKET,
+          prefix: config.PATINOX_PREFIX,
+          version: definition.version,
+        },
+        `${definition.name} started`,
+      );
+      return running;
+    } catch (error) {
+      for (const step of undo.reverse()) await step().catch(() => undefined);
+      const delayMs = startRetryDelayMs(attempt);
+      // JetStream electing a leader (a NATS server restarted, a rolling upgrade) fails a start
+      // for a few seconds: wait it out here, not ready meanwhile, instead of exiting into a
+      // crash loop. Anything else, or past the start timeout, fails the start.
+      if (isTransientStartError(error) && performance.now() + delayMs < giveUpAt) {
+        logger.warn(
+          { err: error, attempt, retryInMs: delayMs },
+          "NATS or JetStream not ready; starting again",
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        continue;
+      }
+      await health.close().catch(() => undefined);
+      await telemetry.shutdown().catch(() => undefined);
+      throw error;
+    }
   }
 }
 
