@@ -12,13 +12,12 @@ import { openKnowledge } from "@patinox/knowledge";
 import { emptyWindow, foldEvents, type SequencedEvent, windowOf } from "@patinox/monitor";
 import { NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, type NodeProcess, startServiceProcess } from "./support/spawn-node.ts";
+import { currentLeader, expectExactly, kill9, type Monitor } from "./support/monitor-processes.ts";
+import { eventually, startServiceProcess } from "./support/spawn-node.ts";
 import {
   consumerBacklog,
-  expectedWindows,
   monitorEnv,
   publishEvents,
-  storedWindows,
   TEST_WINDOW_MS,
   telemetryEvents,
 } from "./support/telemetry-fixture.ts";
@@ -35,42 +34,8 @@ afterAll(async () => {
   await nats?.[Symbol.asyncDispose]();
 });
 
-type Monitor = NodeProcess & { healthPort: number };
-
 async function startMonitor(prefix: string, extra: Record<string, string> = {}): Promise<Monitor> {
   return await startServiceProcess("monitor", monitorEnv(nats.url, prefix, extra));
-}
-
-async function kill9(monitor: Monitor): Promise<void> {
-  monitor.child.kill("SIGKILL");
-  await monitor.exited;
-}
-
-/** Waits until the consumer has nothing left and the windows equal the expected ones. */
-async function expectExactly(prefix: string, published: readonly SequencedEvent[]): Promise<void> {
-  const expected = expectedWindows(published);
-  await eventually(async () => {
-    const backlog = await consumerBacklog(nc, prefix);
-    return backlog.pending === 0 && backlog.ackPending === 0;
-  }, 15_000);
-  const stored = await storedWindows(nc, `${prefix}-kb`);
-  expect([...stored.keys()].sort()).toEqual([...expected.keys()].sort());
-  for (const [key, window] of expected) expect(stored.get(key), key).toEqual(window);
-  // An independent total, not computed by the fold: every run counted once.
-  const runs = [...stored.values()].reduce((n, w) => n + w.runs, 0);
-  expect(runs).toBe(published.filter((e) => e.event.type === "run.completed").length);
-}
-
-/** The replica that has taken the intake lease (the other logs that it stands by). */
-async function currentLeader(replicas: readonly Monitor[]): Promise<Monitor> {
-  let leader: Monitor | undefined;
-  await eventually(() => {
-    leader = replicas.find((r) =>
-      r.lines.some((l) => l.includes('"msg":"telemetry intake leading"')),
-    );
-    return leader !== undefined;
-  }, 30_000);
-  return leader as Monitor;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,7 +58,7 @@ describe("Monitor exactly once (real processes, kill -9)", () => {
     }
     // The kills landed while work was left, so recovery (not a finished run) is what is proven.
     expect(killedMidStream).toBeGreaterThanOrEqual(2);
-    await expectExactly(prefix, published);
+    await expectExactly(nc, prefix, published);
     await monitor[Symbol.asyncDispose]();
   });
 
@@ -146,7 +111,7 @@ describe("Monitor exactly once (real processes, kill -9)", () => {
     await dying.close(); // died: no ack, no nak
 
     await using monitor = await startMonitor(prefix, env);
-    await expectExactly(prefix, published);
+    await expectExactly(nc, prefix, published);
     expect(monitor.child.exitCode).toBeNull();
   });
 
@@ -160,7 +125,7 @@ describe("Monitor exactly once (real processes, kill -9)", () => {
       await kill9(leader);
       replicas.splice(replicas.indexOf(leader), 1, await startMonitor(prefix));
     }
-    await expectExactly(prefix, published);
+    await expectExactly(nc, prefix, published);
     await Promise.all(replicas.map((r) => r[Symbol.asyncDispose]()));
   });
 
@@ -172,7 +137,7 @@ describe("Monitor exactly once (real processes, kill -9)", () => {
     // Every event again (a publisher that timed out and retried), some a third time.
     const retried = await publishEvents(nc, prefix, [...events, ...events.slice(0, 200)]);
     expect(retried).toHaveLength(0); // all dropped by the stream's duplicate window
-    await expectExactly(prefix, published);
+    await expectExactly(nc, prefix, published);
     expect(monitor.child.exitCode).toBeNull();
 
     // /readyz reports the consumer: this instance leads, and nothing is left to fold.
@@ -206,7 +171,7 @@ describe("Monitor exactly once (real processes, kill -9)", () => {
       });
       published.push(...(await publishEvents(nc, prefix, good.slice(i * 40, (i + 1) * 40))));
     }
-    await expectExactly(prefix, published).catch((e) => {
+    await expectExactly(nc, prefix, published).catch((e) => {
       console.log(monitor.lines.join("\n"));
       throw e;
     });
