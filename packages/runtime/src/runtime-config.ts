@@ -46,8 +46,8 @@ export const RuntimeConfigSchema = NatsConnectionConfigSchema.extend({
   /** Health server port; 0 picks a free one (the chosen port is logged). */
   PATINOX_HEALTH_PORT: env.int(0, 65535).default(DEFAULT_HEALTH_PORT),
   /**
-   * How long a start may keep retrying while JetStream is not ready (requests time out or find
-   * no responder, "temporarily unavailable"); NATS itself is waited for without limit.
+   * How long a start may keep retrying while JetStream is not ready (its requests time out, or
+   * it says "temporarily unavailable"); NATS itself is waited for without limit.
    */
   PATINOX_START_TIMEOUT_MS: env.int(0, 3_600_000).default(60_000),
   /** How long in-flight work may take to finish after SIGTERM. */

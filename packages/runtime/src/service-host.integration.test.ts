@@ -370,6 +370,15 @@ describe("starting", () => {
     await expect(starting).rejects.toThrow(/timeout|unavailable|no responders/i);
   }, 60_000);
 
+  it("fails at once, without retrying, against a server without JetStream", async () => {
+    await using plain = await NatsServer.start({ jetstream: false });
+    const log = new MemoryLog();
+    await expect(
+      startService(answerAtOnce, { env: hostEnvironment(plain.url), logDestination: log }),
+    ).rejects.toThrow(/jetstream is not enabled/i);
+    expect(log.text).not.toContain("starting again");
+  });
+
   it("throws ConfigError on bad configuration, before it binds a port", async () => {
     const healthPort = await freePort();
 

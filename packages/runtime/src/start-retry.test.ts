@@ -9,7 +9,7 @@ const apiError = (code: number, err_code: number, description: string) =>
 describe("isTransientStartError", () => {
   it.each([
     ["a request that timed out", new TimeoutError(), true],
-    ["no responders", new NoRespondersError("$JS.API.INFO"), true],
+    ["no responders (no JetStream on that server)", new NoRespondersError("$JS.API.INFO"), false],
     [
       "JetStream temporarily unavailable",
       apiError(503, 10008, "JetStream system temporarily unavailable"),
@@ -27,6 +27,14 @@ describe("isTransientStartError", () => {
       false,
     ],
     ["not authorized", new PermissionViolationError("not allowed", "publish", "$JS.API.>"), false],
+    [
+      "JetStream not enabled (what the client makes of no responders)",
+      Object.assign(
+        new Error("jetstream is not enabled", { cause: new NoRespondersError("$JS.API.INFO") }),
+        { name: "JetStreamNotEnabled" },
+      ),
+      false,
+    ],
     ["a plain error", new Error("cannot build actors"), false],
     ["not an error", "timeout", false],
   ])("%s → %s", (_what, error, transient) => {

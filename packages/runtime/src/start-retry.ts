@@ -1,5 +1,5 @@
 import { JetStreamApiError } from "@nats-io/jetstream";
-import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
+import { TimeoutError } from "@nats-io/nats-core";
 
 /**
  * JetStream API error codes that mean "not now" rather than "never": the cluster has no
@@ -12,16 +12,18 @@ const NOT_NOW_CODES = new Set([
 ]);
 
 /**
- * Whether an error thrown while a service starts is NATS or JetStream not being ready yet —
- * worth starting again after a pause — rather than a mistake that another try repeats: a
- * request that timed out or found no responder (JetStream electing a leader, or not up yet on
- * the server this process reached), or JetStream saying it is temporarily unavailable. Looks
- * through `cause`, since the knowledge package wraps what the client throws.
+ * Whether an error thrown while a service starts is JetStream not being ready yet — worth
+ * starting again after a pause — rather than a mistake that another try repeats: a request
+ * that timed out (JetStream electing a leader), or JetStream saying it is temporarily
+ * unavailable or short of servers. Looks through `cause`, since the knowledge package wraps
+ * what the client throws. Not transient: no responders for the JetStream API, which the
+ * client reports as `JetStreamNotEnabled` — a server without JetStream, a configuration
+ * mistake that should fail the start at once, as it did before retries.
  */
 export function isTransientStartError(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (e instanceof TimeoutError || e instanceof NoRespondersError) return true;
-    if (e instanceof RequestError && e.isNoResponders()) return true;
+    if (e.name === "JetStreamNotEnabled") return false; // the client does not export the class
+    if (e instanceof TimeoutError) return true;
     if (e instanceof JetStreamApiError && (e.status === 503 || NOT_NOW_CODES.has(e.code))) {
       return true;
     }
