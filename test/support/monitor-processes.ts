@@ -13,13 +13,20 @@ export async function kill9(monitor: Monitor): Promise<void> {
   await monitor.exited;
 }
 
-/** The replica that has taken the intake lease (the others log that they stand by). */
+/**
+ * The replica that holds the intake lease now: the one whose last word on its role was
+ * "leading" (a leader that lost the lease logs that it stands by).
+ */
 export async function currentLeader(replicas: readonly Monitor[]): Promise<Monitor> {
+  const leads = (r: Monitor) => {
+    const role = r.lines.findLast(
+      (l) => l.includes('"msg":"telemetry intake leading"') || l.includes("standing by"),
+    );
+    return role?.includes('"msg":"telemetry intake leading"') === true;
+  };
   let leader: Monitor | undefined;
   await eventually(() => {
-    leader = replicas.find((r) =>
-      r.lines.some((l) => l.includes('"msg":"telemetry intake leading"')),
-    );
+    leader = replicas.find(leads);
     return leader !== undefined;
   }, 30_000);
   return leader as Monitor;

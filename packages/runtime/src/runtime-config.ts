@@ -47,7 +47,8 @@ export const RuntimeConfigSchema = NatsConnectionConfigSchema.extend({
   PATINOX_HEALTH_PORT: env.int(0, 65535).default(DEFAULT_HEALTH_PORT),
   /**
    * How long a start may keep retrying while JetStream is not ready (its requests time out, or
-   * it says "temporarily unavailable"); NATS itself is waited for without limit.
+   * it says "temporarily unavailable"); NATS itself is waited for without limit. An attempt
+   * under way finishes first, and one JetStream request may take 5 s to time out.
    */
   PATINOX_START_TIMEOUT_MS: env.int(0, 3_600_000).default(60_000),
   /** How long in-flight work may take to finish after SIGTERM. */

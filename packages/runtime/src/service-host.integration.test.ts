@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { errors, type NatsConnection } from "@nats-io/nats-core";
+import { errors, type NatsConnection, TimeoutError } from "@nats-io/nats-core";
 import { StatusReply } from "@patinox/contracts";
 import { freePort, NatsCluster, NatsServer } from "@patinox/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -356,18 +356,69 @@ describe("starting", () => {
     await service.shutdown("test");
   }, 90_000);
 
+  it("aborts a request an attempt took before it failed, then starts again", async () => {
+    let attempts = 0;
+    const accepted = deferred();
+    const aborted = deferred();
+    const flaky = probeService(async () => ({ v: 1 }), {
+      start: async (context) => {
+        attempts += 1;
+        context.addEndpoint({
+          name: "work",
+          subject: "probe.work",
+          request: Ping,
+          description: "takes a request, then the start fails",
+          handle: async (_request, { signal }) => {
+            if (attempts > 1) return { v: 1, done: true };
+            accepted.resolve();
+            await new Promise((resolve) => signal.addEventListener("abort", resolve));
+            aborted.resolve();
+            return { v: 1, cancelled: true };
+          },
+        });
+        if (attempts === 1) {
+          // As when a JetStream call of the service's start times out after an endpoint is up.
+          await accepted.promise;
+          throw new Error("could not ensure a stream", { cause: new TimeoutError() });
+        }
+      },
+    });
+    await using nc = await testConnection(nats.url);
+    const starting = startService(flaky, {
+      env: hostEnvironment(nats.url),
+      logDestination: new MemoryLog(),
+    });
+    await eventually("the first attempt's endpoint answers", async () => {
+      void nc.request("probe.work", '{"v":1}', { timeout: 10_000 }).catch(() => undefined);
+      return await Promise.race([accepted.promise.then(() => true), delay(200).then(() => false)]);
+    });
+    await using service = disposing(await starting);
+    await aborted.promise; // not left running detached
+    expect(attempts).toBe(2);
+    expect(await work(nc)).toEqual({ v: 1, done: true });
+    await service.shutdown("test");
+  });
+
   it("gives up on JetStream after PATINOX_START_TIMEOUT_MS, and says why", async () => {
     await using cluster = await NatsCluster.start();
     await cluster.killNode(1);
     await cluster.killNode(2);
+    const healthPort = await freePort();
+    const log = new MemoryLog();
+    const began = performance.now();
     const starting = startService(answerAtOnce, {
       env: hostEnvironment(cluster.nodes[0]?.url ?? "", {
+        PATINOX_HEALTH_PORT: String(healthPort),
         PATINOX_BUCKET_REPLICAS: "3",
-        PATINOX_START_TIMEOUT_MS: "3000",
+        // Longer than one attempt (a JetStream request may take 5 s to time out): it retries.
+        PATINOX_START_TIMEOUT_MS: "8000",
       }),
-      logDestination: new MemoryLog(),
+      logDestination: log,
     });
-    await expect(starting).rejects.toThrow(/timeout|unavailable|no responders/i);
+    await expect(starting).rejects.toThrow(/timeout|unavailable/i);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(8_000);
+    expect(log.text).toContain("NATS or JetStream not ready; starting again");
+    expect(await healthStatus(healthPort, "/healthz")).toBe(0); // closed on giving up
   }, 60_000);
 
   it("fails at once, without retrying, against a server without JetStream", async () => {

@@ -171,6 +171,14 @@ async function assemble<S extends z.ZodObject>(
   // Every request in flight listens to it (the runs of a busy service: thousands); not a leak.
   setMaxListeners(0, intake.signal, deadline.signal);
   const inFlight = new InFlight();
+  // A start that fails after an endpoint took a request (a JetStream call of the service's
+  // start timed out) must not leave that request running detached while the next attempt
+  // starts: undone after the endpoints stop, before the connection closes.
+  undo.push(async () => {
+    intake.abort();
+    deadline.abort();
+    await inFlight.idle(5_000);
+  });
   const hooks: Array<() => Promise<void> | void> = [];
   const serviceChecks: ReadinessCheck[] = [];
   const supervisor = rootSupervisor(definition, logger, options.onFatal);

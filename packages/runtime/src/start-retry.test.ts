@@ -15,7 +15,12 @@ describe("isTransientStartError", () => {
       apiError(503, 10008, "JetStream system temporarily unavailable"),
       true,
     ],
-    ["no suitable peers", apiError(500, 10005, "no suitable peers for placement"), true],
+    [
+      "no suitable peers (too many replicas, or max bytes too large)",
+      apiError(400, 10005, "no suitable peers for placement, insufficient storage"),
+      false,
+    ],
+    ["insufficient resources", apiError(503, 10023, "insufficient resources"), false],
     [
       "wrapped in a cause",
       new Error("could not open knowledge", { cause: new TimeoutError() }),
