@@ -36,7 +36,9 @@ export const EXIT_SOFTWARE = 70;
  * NATS connection, the knowledge bucket, the root supervisor, micro-service registration
  * (`$SRV.PING/INFO/STATS`), the status endpoint, then the service's own `start`. Throws
  * {@link ConfigError} on bad configuration; if a later step fails, everything already
- * started is stopped again (last first) before the error is thrown.
+ * started is stopped again (last first) — and when JetStream was only not ready yet
+ * (`isTransientStartError`), the start begins again after a pause, not ready meanwhile, for
+ * up to `PATINOX_START_TIMEOUT_MS` — before the error is thrown.
  */
 export async function startService<S extends z.ZodObject>(
   definition: ServiceDefinition<S>,
