@@ -1,3 +1,4 @@
+import { jsonPaths, REMOVE, replaceAt } from "@patinox/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WIRE_SCHEMAS, type WireSchemaName } from "./catalogue.ts";
@@ -26,30 +27,6 @@ function expectRoundTrip(name: WireSchemaName, result: Result<unknown, PatinoxEr
   expect(again).toEqual(result);
 }
 
-type Path = readonly (string | number)[];
-
-function pathsOf(value: unknown, base: Path = []): Path[] {
-  if (value === null || typeof value !== "object") return [base];
-  const entries = Array.isArray(value)
-    ? value.map((v, i) => [i, v] as const)
-    : Object.entries(value);
-  return [base, ...entries.flatMap(([k, v]) => pathsOf(v, [...base, k]))];
-}
-
-const REMOVE = Symbol("remove");
-
-function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
-  if (path.length === 0) return replacement === REMOVE ? null : replacement;
-  const [head, ...rest] = path as [string | number, ...Path];
-  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<
-    string | number,
-    unknown
-  >;
-  if (rest.length === 0 && replacement === REMOVE) delete copy[head];
-  else copy[head] = replaceAt(copy[head], rest, replacement);
-  return copy;
-}
-
 /** A valid example with one value replaced by random JSON, or removed. */
 function mutatedExample(name: WireSchemaName): fc.Arbitrary<unknown> {
   const examples = WIRE_EXAMPLES[name] as readonly unknown[];
@@ -58,7 +35,7 @@ function mutatedExample(name: WireSchemaName): fc.Arbitrary<unknown> {
     .chain((example) =>
       fc.tuple(
         fc.constant(example),
-        fc.constantFrom(...pathsOf(example)),
+        fc.constantFrom(...jsonPaths(example)),
         fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(REMOVE)),
       ),
     )

@@ -285,6 +285,14 @@ describe("shutdown", () => {
   });
 });
 
+/** Three servers, two of them down: the one left answers, but JetStream has no leader. */
+async function clusterWithoutQuorum(): Promise<NatsCluster> {
+  const cluster = await NatsCluster.start();
+  await cluster.killNode(1);
+  await cluster.killNode(2);
+  return cluster;
+}
+
 describe("starting", () => {
   it("answers /readyz 503 while NATS is not up yet, and 200 once the service has started", async () => {
     const natsPort = await freePort();
@@ -320,10 +328,7 @@ describe("starting", () => {
   });
 
   it("waits out JetStream without a quorum (not ready, starting again), then starts", async () => {
-    await using cluster = await NatsCluster.start();
-    // Two of three servers down: the one left answers, but JetStream has no leader.
-    await cluster.killNode(1);
-    await cluster.killNode(2);
+    await using cluster = await clusterWithoutQuorum();
     const healthPort = await freePort();
     const log = new MemoryLog();
     const starting = startService(answerAtOnce, {
@@ -400,9 +405,7 @@ describe("starting", () => {
   });
 
   it("gives up on JetStream after PATINOX_START_TIMEOUT_MS, and says why", async () => {
-    await using cluster = await NatsCluster.start();
-    await cluster.killNode(1);
-    await cluster.killNode(2);
+    await using cluster = await clusterWithoutQuorum();
     const healthPort = await freePort();
     const log = new MemoryLog();
     const began = performance.now();

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import { AuthorizationError } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
 import { createSupervisor, type Supervisor, type SupervisorGaveUp } from "@patinox/actors";
@@ -109,7 +110,7 @@ export async function startService<S extends z.ZodObject>(
           { err: error, attempt, retryInMs: delayMs },
           "NATS or JetStream not ready; starting again",
         );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await delay(delayMs);
         continue;
       }
       await health.close().catch(() => undefined);

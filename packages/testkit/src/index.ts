@@ -13,6 +13,8 @@ export type {
 } from "./chat-request.ts";
 export { messageText } from "./chat-request.ts";
 export { freePort } from "./free-port.ts";
+export type { JsonPath } from "./json-edits.ts";
+export { jsonPaths, REMOVE, replaceAt } from "./json-edits.ts";
 export type {
   ApiKeyCheck,
   ModelRequestOutcome,

@@ -1,4 +1,5 @@
 import { parseMessage, TelemetryEvent, WIRE_EXAMPLES } from "@patinox/contracts";
+import { jsonPaths, REMOVE, replaceAt } from "@patinox/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileTelemetryCheck, createTelemetryParser } from "./telemetry-parser.ts";
@@ -7,30 +8,6 @@ const parse = createTelemetryParser();
 const isEvent = compileTelemetryCheck();
 const utf8 = new TextEncoder();
 const examples = WIRE_EXAMPLES.TelemetryEvent as readonly Record<string, unknown>[];
-
-type Path = readonly (string | number)[];
-
-function pathsOf(value: unknown, base: Path = []): Path[] {
-  if (value === null || typeof value !== "object") return [base];
-  const entries = Array.isArray(value)
-    ? value.map((v, i) => [i, v] as const)
-    : Object.entries(value);
-  return [base, ...entries.flatMap(([k, v]) => pathsOf(v, [...base, k]))];
-}
-
-const REMOVE = Symbol("remove");
-
-function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
-  if (path.length === 0) return replacement === REMOVE ? {} : replacement;
-  const [head, ...rest] = path as [string | number, ...Path];
-  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<
-    string | number,
-    unknown
-  >;
-  if (rest.length === 0 && replacement === REMOVE) delete copy[head];
-  else copy[head] = replaceAt(copy[head], rest, replacement);
-  return copy;
-}
 
 /** Values that sit on the edges the two validators could disagree about. */
 const edgy = fc.oneof(
@@ -64,7 +41,7 @@ const events = fc
       fc.array(
         fc.tuple(
           fc.oneof(
-            fc.constantFrom(...pathsOf(example)),
+            fc.constantFrom(...jsonPaths(example)),
             fc.string({ maxLength: 8 }).map((k) => [k]),
           ),
           edgy,
