@@ -5,12 +5,15 @@
  * and usage. No schemas, validators, limits, logging or Patinox code.
  *
  * Environment: `BENCH_NATS_URL`, `BENCH_PREFIX` (subjects `<prefix>.<route>.run`),
- * `BENCH_ROUTES` (JSON `{ "<route>": { "baseURL", "apiKey", "model", "instructions" } }`).
+ * `BENCH_ROUTES` (JSON `{ "<route>": { "baseURL", "apiKey", "model", "instructions" } }`),
+ * `BENCH_BASELINE_HTTP` (`fetch`, the client's default, or `undici`: Execute's
+ * {@link ModelHttpClient}, to compare on the same transport).
  * Prints `baseline ready` once subscribed.
  */
 import type { Msg } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import OpenAI from "openai";
+import { ModelHttpClient } from "../src/model-http.ts";
 
 /** One subject served against one model endpoint. */
 export interface BaselineRoute {
@@ -27,9 +30,16 @@ if (natsUrl === undefined || prefix === undefined) {
   throw new Error("BENCH_NATS_URL and BENCH_PREFIX are required");
 }
 
+const http = process.env.BENCH_BASELINE_HTTP === "undici" ? new ModelHttpClient() : undefined;
+
 const nc = await connect({ servers: natsUrl, name: "bench-baseline" });
 for (const [name, route] of Object.entries(routes)) {
-  const client = new OpenAI({ baseURL: route.baseURL, apiKey: route.apiKey, maxRetries: 0 });
+  const client = new OpenAI({
+    baseURL: route.baseURL,
+    apiKey: route.apiKey,
+    maxRetries: 0,
+    ...(http ? { fetch: http.fetch } : {}),
+  });
   nc.subscribe(`${prefix}.${name}.run`, {
     queue: "baseline",
     callback: (error, msg) => {

@@ -10,6 +10,7 @@ describe("parseBenchOptions", () => {
       instantInFlight: 64,
       profile: false,
       jsonFile: undefined,
+      baselineHttp: "fetch",
     });
   });
 
@@ -32,6 +33,16 @@ describe("parseBenchOptions", () => {
     expect(() => parseBenchOptions([], { BENCH_MODEL_LATENCY_MS: "1.5" })).toThrow(
       /--model-latency/,
     );
+  });
+
+  it("takes the baseline's transport, and refuses one it does not know", () => {
+    expect(parseBenchOptions(["--baseline-http", "undici"], {})).toMatchObject({
+      baselineHttp: "undici",
+    });
+    expect(parseBenchOptions([], { BENCH_BASELINE_HTTP: "undici" })).toMatchObject({
+      baselineHttp: "undici",
+    });
+    expect(() => parseBenchOptions(["--baseline-http", "curl"], {})).toThrow(/--baseline-http/);
   });
 
   it("answers help, and refuses unknown flags", () => {

@@ -21,7 +21,17 @@ export interface BenchOptions {
   readonly profile: boolean;
   /** Also write the figures as JSON to this file. */
   readonly jsonFile: string | undefined;
+  /**
+   * The baseline's HTTP transport for the model calls: `fetch`, the `openai` package's default
+   * (the issue's baseline), or `undici`, Execute's own `ModelHttpClient`, to measure what
+   * Patinox's layers cost on the same transport.
+   */
+  readonly baselineHttp: BaselineHttp;
 }
+
+/** The HTTP transports the baseline can call the model with. */
+export const BASELINE_HTTP = ["fetch", "undici"] as const;
+export type BaselineHttp = (typeof BASELINE_HTTP)[number];
 
 /** The usage text of `--help`. */
 export const USAGE = `pnpm bench:execute [options]   (each option also reads an environment variable)
@@ -34,6 +44,9 @@ export const USAGE = `pnpm bench:execute [options]   (each option also reads an 
   --hold-ms MS             memory held by in-flight runs: model latency     BENCH_HOLD_MS           default 4000
   --profile                CPU profiles (node --cpu-prof) of both servers    BENCH_PROFILE=1
   --json FILE              also write the figures as JSON                    BENCH_JSON
+  --baseline-http fetch|undici   the baseline's model transport: the openai    BENCH_BASELINE_HTTP     default fetch
+                           package's default fetch (the issue's baseline), or Execute's own
+                           (undici's request), to see what Patinox costs on the same transport
 
   BENCH_EXECUTE_MAIN=<path to another checkout's services/execute/src/main.ts> measures that
   Execute instead, to compare a change. Other variables (LOG_LEVEL, …) reach Execute as set.
@@ -64,12 +77,19 @@ export function parseBenchOptions(
       "hold-ms": { type: "string" },
       profile: { type: "boolean" },
       json: { type: "string" },
+      "baseline-http": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
   if (values.help) return "help";
   const json = values.json ?? env.BENCH_JSON;
+  const baselineHttp = (values["baseline-http"] ?? env.BENCH_BASELINE_HTTP)?.trim() || "fetch";
+  if (!(BASELINE_HTTP as readonly string[]).includes(baselineHttp)) {
+    throw new Error(
+      `--baseline-http must be one of ${BASELINE_HTTP.join(", ")}, got "${baselineHttp}"`,
+    );
+  }
   return {
     instantRequests: positiveInt(
       "--instant-requests",
@@ -95,5 +115,6 @@ export function parseBenchOptions(
     holdMs: positiveInt("--hold-ms", values["hold-ms"] ?? env.BENCH_HOLD_MS, 4_000),
     profile: values.profile ?? env.BENCH_PROFILE === "1",
     jsonFile: json?.trim() ? json : undefined,
+    baselineHttp: baselineHttp as BaselineHttp,
   };
 }

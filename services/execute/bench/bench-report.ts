@@ -243,6 +243,9 @@ export function formatReport(figures: BenchFigures): string {
     `Execute benchmark · ${figures.date} · Node ${figures.node} · ${figures.cores} cores · load average ${fixed(figures.loadAverage.start)} at start, ${fixed(figures.loadAverage.end)} at end`,
     `(a) model answers at once: ${int.format(options.instantRequests)} requests per side, ${options.instantInFlight} in flight`,
     `(b) model takes ${options.modelLatencyMs} ms: ${int.format(options.slowRequests)} requests per side, ${options.slowInFlight} in flight (Little's-law ideal ${int.format(ideal)} runs/s)`,
+    options.baselineHttp === "fetch"
+      ? "baseline: the openai package on its default fetch; Execute: the openai package on undici's request (--baseline-http undici puts the baseline on the same transport)"
+      : "baseline and Execute: the openai package on undici's request (Execute's ModelHttpClient): the ratios are what Patinox's own layers cost",
     "",
     ...throughputTable(figures),
     "",

@@ -8,7 +8,8 @@
  *     <A main.ts> <B main.ts> [rounds=5] [requests=5000]
  *
  * Same parties as `execute.bench.ts` (nats-server, model server, baseline, load generator, each
- * in its own process), same agent and request, `LOG_LEVEL` as set (info when unset).
+ * in its own process), same agent and request, `LOG_LEVEL` as set (info when unset);
+ * `BENCH_BASELINE_HTTP=undici` puts the baseline on Execute's model transport.
  */
 import { mkdtemp } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";

@@ -153,6 +153,7 @@ async function main(options: BenchOptions): Promise<BenchFigures> {
         BENCH_NATS_URL: nats.url,
         BENCH_PREFIX: `${PREFIX}.baseline`,
         BENCH_ROUTES: JSON.stringify(routes),
+        BENCH_BASELINE_HTTP: options.baselineHttp,
       },
       logFile: logPath(dir, "baseline"),
       nodeFlags: profileFlags("baseline"),

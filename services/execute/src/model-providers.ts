@@ -2,6 +2,7 @@ import type { ModelConfig, ModelRef } from "@patinox/contracts";
 import { PatinoxError } from "@patinox/contracts";
 import OpenAI from "openai";
 import { DEFAULT_PROVIDER, type ExecuteConfig, type ProviderSettings } from "./execute-config.ts";
+import { ModelHttpClient } from "./model-http.ts";
 import { SecretScrubber } from "./secret-scrubber.ts";
 
 /** The public OpenAI endpoint, used when only `OPENAI_API_KEY` is set. */
@@ -30,18 +31,20 @@ export interface ProviderOptions {
 
 /**
  * The model providers of this process, by name, each with one `OpenAI` client built at start
- * and shared by every run. The default provider (`openai`) is the one `OPENAI_API_KEY` /
+ * and shared by every run, all sending through one {@link ModelHttpClient} (a connection pool
+ * per origin). The default provider (`openai`) is the one `OPENAI_API_KEY` /
  * `OPENAI_BASE_URL` configure; `PATINOX_PROVIDERS` adds named ones that an agent picks with
  * `model.provider`.
  */
 export class ModelProviders {
   readonly #providers: ReadonlyMap<string, ModelProvider>;
+  readonly #http = new ModelHttpClient();
 
   /** Providers from explicit settings (tests, or {@link ModelProviders.fromConfig}). */
   constructor(settings: Readonly<Record<string, ProviderOptions>>) {
     const providers = new Map<string, ModelProvider>();
     for (const [name, options] of Object.entries(settings)) {
-      providers.set(name, createProvider(name, options));
+      providers.set(name, createProvider(name, options, this.#http));
     }
     this.#providers = providers;
   }
@@ -59,6 +62,11 @@ export class ModelProviders {
       settings[name] = revealed(provider);
     }
     return new ModelProviders(settings);
+  }
+
+  /** Closes the model connections once the calls under way have finished. */
+  async close(): Promise<void> {
+    await this.#http.close();
   }
 
   /** The configured provider names. */
@@ -106,7 +114,11 @@ function revealed(provider: ProviderSettings): ProviderOptions {
   };
 }
 
-function createProvider(name: string, options: ProviderOptions): ModelProvider {
+function createProvider(
+  name: string,
+  options: ProviderOptions,
+  http: ModelHttpClient,
+): ModelProvider {
   const client = new OpenAI({
     // Everything explicit: left undefined, the client reads OPENAI_* from process.env, which
     // would bypass the configuration parsed at start (and the tests' isolated environments).
@@ -121,6 +133,7 @@ function createProvider(name: string, options: ProviderOptions): ModelProvider {
     maxRetries: 0,
     // The client's own logs can carry request details; Execute logs its normalised errors.
     logLevel: "off",
+    fetch: http.fetch,
   });
   const secrets = [options.apiKey ?? "", ...Object.values(options.headers ?? {})];
   return { name, client, scrubber: new SecretScrubber(secrets) };

@@ -40,6 +40,8 @@ export const executeService: ServiceDefinition<typeof ExecuteConfigSchema> = {
     } else {
       logger.info({ providers: providers.names }, "model providers configured");
     }
+    // Added first, so it runs last: no run or job is left to call a model.
+    context.onShutdown(() => providers.close());
     const streams = installationStreams({
       prefix: subjects.prefix,
       replicas: config.PATINOX_STREAM_REPLICAS,

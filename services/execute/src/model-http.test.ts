@@ -1,0 +1,259 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { ModelServer, ModelStep } from "@patinox/testkit";
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { ModelHttpClient } from "./model-http.ts";
+
+/** What a raw test server saw of one request. */
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage["headers"];
+  readonly body: string;
+}
+
+/** A plain HTTP server on loopback answering every request with `answer`. */
+async function rawServer(
+  answer: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<{ url: string; seen: Seen[]; connections: () => number } & AsyncDisposable> {
+  const seen: Seen[] = [];
+  let connections = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      answer(req, res, body);
+    });
+  });
+  server.on("connection", () => {
+    connections += 1;
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    connections: () => connections,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+const clients: ModelHttpClient[] = [];
+function client(): ModelHttpClient {
+  const created = new ModelHttpClient();
+  clients.push(created);
+  return created;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+describe("ModelHttpClient.fetch", () => {
+  it("sends method, headers and body, and asks for an uncompressed body unless told otherwise", async () => {
+    await using server = await rawServer((_req, res) => {
+      res.writeHead(201, { "content-type": "application/json", "x-request-id": "req-1" });
+      res.end('{"ok":true}');
+    });
+    const { fetch } = client();
+    const response = await fetch(`${server.url}/v1/things?x=1`, {
+      method: "POST",
+      headers: new Headers({ authorization: "Bearer k", "content-type": "application/json" }),
+      body: '{"a":1}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.ok).toBe(true);
+    expect(response.headers.get("x-request-id")).toBe("req-1");
+    expect(await response.json()).toEqual({ ok: true });
+    expect(server.seen[0]).toMatchObject({
+      method: "POST",
+      url: "/v1/things?x=1",
+      body: '{"a":1}',
+      headers: {
+        authorization: "Bearer k",
+        "content-type": "application/json",
+        "accept-encoding": "identity",
+      },
+    });
+
+    await fetch(`${server.url}/`, {
+      method: "GET",
+      headers: { "Accept-Encoding": "gzip" },
+      body: new Uint8Array([]),
+    });
+    expect(server.seen[1]?.headers["accept-encoding"]).toBe("gzip");
+  });
+
+  it.each([
+    ["gzip", gzipSync],
+    ["deflate", deflateSync],
+    ["br", brotliCompressSync],
+  ] as const)(
+    "decodes a %s body sent although identity was asked for",
+    async (coding, compress) => {
+      const json = JSON.stringify({ text: "x".repeat(5_000) });
+      await using server = await rawServer((_req, res) => {
+        const body = compress(Buffer.from(json));
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": coding,
+          "content-length": String(body.length),
+        });
+        res.end(body);
+      });
+      const response = await client().fetch(server.url, { method: "GET" });
+      expect(await response.text()).toBe(json);
+      expect(response.headers.get("content-encoding")).toBeNull();
+      expect(response.headers.get("content-length")).toBeNull();
+    },
+  );
+
+  it("fails the call on a corrupt compressed body instead of returning part of it", async () => {
+    await using server = await rawServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(Buffer.from("not gzip at all"));
+    });
+    await expect(client().fetch(server.url, { method: "GET" })).rejects.toThrow();
+  });
+
+  it("keeps repeated headers, answers 204 with no body and does not follow redirects", async () => {
+    await using server = await rawServer((req, res) => {
+      if (req.url === "/cookies") {
+        res.setHeader("set-cookie", ["a=1", "b=2"]);
+        res.end("{}");
+      } else if (req.url === "/empty") {
+        res.writeHead(204);
+        res.end();
+      } else {
+        res.writeHead(307, { location: "/elsewhere" });
+        res.end();
+      }
+    });
+    const { fetch } = client();
+    const cookies = await fetch(`${server.url}/cookies`, { method: "GET" });
+    expect(cookies.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    const empty = await fetch(`${server.url}/empty`, { method: "GET" });
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+    const moved = await fetch(`${server.url}/moved`, { method: "POST", body: "{}" });
+    expect(moved.status).toBe(307);
+    expect(server.seen.map((s) => s.url)).toEqual(["/cookies", "/empty", "/moved"]);
+  });
+
+  it("passes an event stream on as it arrives, not once it has ended", async () => {
+    await using server = await rawServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write('data: {"n":1}\n\n');
+      // The stream stays open: a client that waited for its end would never return.
+    });
+    const controller = new AbortController();
+    const response = await client().fetch(server.url, {
+      method: "POST",
+      body: "{}",
+      signal: controller.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('data: {"n":1}\n\n');
+    controller.abort();
+    await expect(reader.read()).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("keeps connections for the next calls instead of opening one per call", async () => {
+    await using server = await rawServer((_req, res) => res.end("{}"));
+    const { fetch } = client();
+    for (let i = 0; i < 10; i++) await (await fetch(server.url, { method: "GET" })).text();
+    // A call may start before the pool has taken back the previous one's connection.
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("passes what the fast path does not take (form data) to the global fetch", async () => {
+    await using server = await rawServer((_req, res) => res.end("{}"));
+    const form = new FormData();
+    form.set("purpose", "batch");
+    const response = await client().fetch(server.url, { method: "POST", body: form });
+    expect(response.status).toBe(200);
+    expect(server.seen[0]?.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(server.seen[0]?.body).toContain('name="purpose"');
+  });
+
+  it("rejects with an AbortError when the signal fires before the body has arrived", async () => {
+    await using server = await rawServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"partial":');
+      // The rest never comes.
+    });
+    const controller = new AbortController();
+    const pending = client().fetch(server.url, { method: "GET", signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("the openai client on ModelHttpClient", () => {
+  function openai(baseURL: string, timeout = 5_000): OpenAI {
+    return new OpenAI({
+      baseURL,
+      apiKey: "sk-test",
+      maxRetries: 0,
+      timeout,
+      fetch: client().fetch,
+    });
+  }
+  const ask = { model: "test-model", messages: [{ role: "user" as const, content: "hi" }] };
+
+  it("gets a completion, the status and headers of an error, and a stream", async () => {
+    await using model = await ModelServer.start({
+      script: [
+        ModelStep.text("hello"),
+        ModelStep.rateLimited({ retryAfter: 3 }),
+        ModelStep.text("streamed reply"),
+      ],
+    });
+    const api = openai(model.baseURL);
+    const completion = await api.chat.completions.create(ask);
+    expect(completion.choices[0]?.message.content).toBe("hello");
+
+    const limited = await api.chat.completions.create(ask).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ status: 429 });
+    expect((limited as { headers: Headers }).headers.get("retry-after")).toBe("3");
+
+    const stream = await api.chat.completions.create({ ...ask, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("streamed reply");
+  });
+
+  it("turns a hung model into a timeout, a cancelled call into an abort, a dropped connection into a connection error", async () => {
+    await using model = await ModelServer.start({
+      script: [ModelStep.hang(), ModelStep.hang(), ModelStep.disconnect()],
+    });
+    const timedOut = await openai(model.baseURL, 200)
+      .chat.completions.create(ask)
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(APIConnectionTimeoutError);
+
+    const controller = new AbortController();
+    const pending = openai(model.baseURL).chat.completions.create(ask, {
+      signal: controller.signal,
+    });
+    await model.received(1);
+    controller.abort();
+    expect(await pending.catch((e: unknown) => e)).toBeInstanceOf(APIUserAbortError);
+
+    const dropped = await openai(model.baseURL)
+      .chat.completions.create(ask)
+      .catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(APIConnectionError);
+    expect(dropped).not.toBeInstanceOf(APIConnectionTimeoutError);
+  });
+});
