@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { connect } from "node:net";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { ModelServer, ModelStep } from "@patinox/testkit";
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
@@ -49,8 +50,8 @@ async function rawServer(
 }
 
 const clients: ModelHttpClient[] = [];
-function client(): ModelHttpClient {
-  const created = new ModelHttpClient();
+function client(options: ConstructorParameters<typeof ModelHttpClient>[0] = {}): ModelHttpClient {
+  const created = new ModelHttpClient(options);
   clients.push(created);
   return created;
 }
@@ -66,8 +67,12 @@ describe("ModelHttpClient.fetch", () => {
     });
     const { fetch } = client();
     const response = await fetch(`${server.url}/v1/things?x=1`, {
-      method: "POST",
-      headers: new Headers({ authorization: "Bearer k", "content-type": "application/json" }),
+      method: "post",
+      headers: new Headers({
+        authorization: "Bearer k",
+        "content-type": "application/json",
+        host: "elsewhere.example",
+      }),
       body: '{"a":1}',
     });
     expect(response.status).toBe(201);
@@ -82,6 +87,7 @@ describe("ModelHttpClient.fetch", () => {
         authorization: "Bearer k",
         "content-type": "application/json",
         "accept-encoding": "identity",
+        host: new URL(server.url).host,
       },
     });
 
@@ -96,6 +102,7 @@ describe("ModelHttpClient.fetch", () => {
   it.each([
     ["gzip", gzipSync],
     ["deflate", deflateSync],
+    ["deflate", deflateRawSync],
     ["br", brotliCompressSync],
   ] as const)(
     "decodes a %s body sent although identity was asked for",
@@ -122,31 +129,35 @@ describe("ModelHttpClient.fetch", () => {
       res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
       res.end(Buffer.from("not gzip at all"));
     });
-    await expect(client().fetch(server.url, { method: "GET" })).rejects.toThrow();
+    await expect(client().fetch(server.url, { method: "GET" })).rejects.toMatchObject({
+      code: "Z_DATA_ERROR",
+    });
   });
 
-  it("keeps repeated headers, answers 204 with no body and does not follow redirects", async () => {
-    await using server = await rawServer((req, res) => {
-      if (req.url === "/cookies") {
-        res.setHeader("set-cookie", ["a=1", "b=2"]);
-        res.end("{}");
-      } else if (req.url === "/empty") {
-        res.writeHead(204);
-        res.end();
-      } else {
-        res.writeHead(307, { location: "/elsewhere" });
-        res.end();
-      }
+  it("answers an empty body marked as compressed (HEAD, length 0) as empty, as fetch does", async () => {
+    await using server = await rawServer((_req, res) => {
+      res.writeHead(200, { "content-encoding": "gzip", "content-length": "0" });
+      res.end();
     });
     const { fetch } = client();
-    const cookies = await fetch(`${server.url}/cookies`, { method: "GET" });
-    expect(cookies.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
-    const empty = await fetch(`${server.url}/empty`, { method: "GET" });
-    expect(empty.status).toBe(204);
-    expect(empty.body).toBeNull();
-    const moved = await fetch(`${server.url}/moved`, { method: "POST", body: "{}" });
-    expect(moved.status).toBe(307);
-    expect(server.seen.map((s) => s.url)).toEqual(["/cookies", "/empty", "/moved"]);
+    expect(await (await fetch(server.url, { method: "GET" })).text()).toBe("");
+    const head = await fetch(server.url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+  });
+
+  it("fails a status no Response can carry, and lets go of the connection", async () => {
+    let closed: Promise<unknown> | undefined;
+    await using server = await rawServer((req, res) => {
+      closed = once(req.socket, "close");
+      res.writeHead(999, { "content-type": "application/json" });
+      res.write('{"more":');
+      // The body never ends: only the client dropping the connection closes it.
+    });
+    await expect(client().fetch(server.url, { method: "GET" })).rejects.toThrow(
+      /answered with HTTP status 999/,
+    );
+    await closed;
   });
 
   it("passes an event stream on as it arrives, not once it has ended", async () => {
@@ -166,6 +177,56 @@ describe("ModelHttpClient.fetch", () => {
     expect(new TextDecoder().decode(first.value)).toBe('data: {"n":1}\n\n');
     controller.abort();
     await expect(reader.read()).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("closes once the call under way has finished", async () => {
+    await using server = await rawServer((_req, res) => setTimeout(() => res.end("{}"), 200));
+    const http = new ModelHttpClient();
+    const call = http.fetch(server.url, { method: "GET" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = http.close();
+    expect((await call).status).toBe(200);
+    await closed;
+    await expect(http.fetch(server.url, { method: "GET" })).rejects.toThrow();
+  });
+
+  it("goes through the proxy HTTP_PROXY names when Node is told to use it", async () => {
+    await using target = await rawServer((_req, res) => res.end('{"via":"proxy?"}'));
+    let tunnels = 0;
+    const proxy = createServer();
+    proxy.on("connect", (req: IncomingMessage, socket: import("node:net").Socket) => {
+      tunnels += 1;
+      const [host, port] = (req.url ?? "").split(":");
+      const upstream = connect(Number(port), host, () => {
+        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on("error", () => socket.destroy());
+      socket.on("error", () => upstream.destroy());
+    });
+    proxy.listen(0, "127.0.0.1");
+    await once(proxy, "listening");
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    process.env.NO_PROXY = "";
+    try {
+      const direct = client({ proxyFromEnv: false });
+      expect((await direct.fetch(target.url, { method: "GET" })).status).toBe(200);
+      expect(tunnels).toBe(0);
+      const proxied = client({ proxyFromEnv: true });
+      expect(await (await proxied.fetch(target.url, { method: "GET" })).json()).toEqual({
+        via: "proxy?",
+      });
+      expect(tunnels).toBe(1);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   });
 
   it("keeps connections for the next calls instead of opening one per call", async () => {
@@ -231,6 +292,25 @@ describe("the openai client on ModelHttpClient", () => {
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("streamed reply");
+  });
+
+  it("times out, or is cancelled, while the body is still arriving", async () => {
+    await using server = await rawServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"id":"chatcmpl-1",');
+      // The rest never comes: the client's timer must cover the body, not only the headers.
+    });
+    const timedOut = await openai(`${server.url}/v1`, 200)
+      .chat.completions.create(ask)
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(APIConnectionTimeoutError);
+
+    const controller = new AbortController();
+    const pending = openai(`${server.url}/v1`).chat.completions.create(ask, {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    expect(await pending.catch((e: unknown) => e)).toBeInstanceOf(APIUserAbortError);
   });
 
   it("turns a hung model into a timeout, a cancelled call into an abort, a dropped connection into a connection error", async () => {
