@@ -7,7 +7,7 @@
  *
  *   pnpm bench:model-http [rounds=5] [calls=10000] [inFlight=64]
  *
- * Run with `--expose-gc` for the memory figure (the script sets it itself).
+ * The memory figure needs a full GC on demand: the script exposes `gc` itself (V8 flags).
  */
 
 import { mkdtemp } from "node:fs/promises";
@@ -21,10 +21,17 @@ import { ModelHttpClient } from "../src/model-http.ts";
 import { BenchProcess, logPath, ProcessGroup } from "./bench-process.ts";
 import { median } from "./latency-summary.ts";
 
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
 const [roundsArg, callsArg, inFlightArg] = process.argv.slice(2);
-const ROUNDS = Number(roundsArg ?? 5);
-const CALLS = Number(callsArg ?? 10_000);
-const IN_FLIGHT = Number(inFlightArg ?? 64);
+const ROUNDS = positive("rounds", roundsArg, 5);
+const CALLS = positive("calls", callsArg, 10_000);
+const IN_FLIGHT = positive("inFlight", inFlightArg, 64);
 const HELD_CALLS = 1_000;
 const HOLD_MS = 3_000;
 const MODEL = "simulated-small";
