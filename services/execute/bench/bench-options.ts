@@ -52,7 +52,8 @@ export const USAGE = `pnpm bench:execute [options]   (each option also reads an 
   Execute instead, to compare a change. Other variables (LOG_LEVEL, …) reach Execute as set.
 `;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+/** `raw` as a positive integer, `fallback` when unset or blank; throws naming `name`. */
+export function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === "") return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {

@@ -18,20 +18,14 @@ import { runInNewContext } from "node:vm";
 import { modelServerEntry } from "@patinox/testkit";
 import OpenAI from "openai";
 import { ModelHttpClient } from "../src/model-http.ts";
+import { positiveInt } from "./bench-options.ts";
 import { BenchProcess, logPath, ProcessGroup } from "./bench-process.ts";
 import { median } from "./latency-summary.ts";
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  }
-  return value;
-}
 const [roundsArg, callsArg, inFlightArg] = process.argv.slice(2);
-const ROUNDS = positive("rounds", roundsArg, 5);
-const CALLS = positive("calls", callsArg, 10_000);
-const IN_FLIGHT = positive("inFlight", inFlightArg, 64);
+const ROUNDS = positiveInt("rounds", roundsArg, 5);
+const CALLS = positiveInt("calls", callsArg, 10_000);
+const IN_FLIGHT = positiveInt("inFlight", inFlightArg, 64);
 const HELD_CALLS = 1_000;
 const HOLD_MS = 3_000;
 const MODEL = "simulated-small";
