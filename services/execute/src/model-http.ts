@@ -34,7 +34,7 @@ function nodeUsesEnvProxy(): boolean {
  * Response objects, web streams, AbortSignal bookkeeping) costs as much CPU as everything else a
  * run does, and most of what an in-flight call holds in memory. `undici.request` is the same
  * HTTP client underneath without that layer: `pnpm bench:model-http` measures a model call at
- * about half the CPU and half the heap. The `openai` client still builds the request and reads
+ * 0.5–0.65 of the CPU and under half the heap. The `openai` client still builds the request and reads
  * the `Response` this returns, so its errors, timeouts and aborts behave as with the global
  * `fetch`.
  *
