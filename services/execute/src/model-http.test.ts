@@ -1,9 +1,14 @@
+import { execFile } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
-import { ModelServer, ModelStep } from "@patinox/testkit";
+import { createTestCertificates, ModelServer, ModelStep } from "@patinox/testkit";
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelHttpClient } from "./model-http.ts";
@@ -257,6 +262,52 @@ describe("ModelHttpClient.fetch", () => {
     const pending = client().fetch(server.url, { method: "GET", signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("ModelHttpClient over TLS", () => {
+  it("trusts the CA an operator adds with NODE_EXTRA_CA_CERTS, and refuses an unknown one", async () => {
+    await using certs = await createTestCertificates();
+    const server = createHttpsServer(
+      {
+        cert: await readFile(certs.serverCertFile),
+        key: await readFile(certs.serverKeyFile),
+      },
+      (_req, res) => res.end('{"tls":true}'),
+    );
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `https://localhost:${(server.address() as AddressInfo).port}/v1`;
+    // NODE_EXTRA_CA_CERTS is read when a process starts, as in a container: a child process.
+    const script = `
+      const { ModelHttpClient } = await import(${JSON.stringify(fileURLToPath(new URL("./model-http.ts", import.meta.url)))});
+      const http = new ModelHttpClient();
+      try {
+        const response = await http.fetch(${JSON.stringify(url)}, { method: "GET" });
+        console.log(response.status, await response.text());
+      } catch (error) {
+        console.log("failed", error.code ?? error.cause?.code ?? error.message);
+      } finally {
+        await http.close();
+      }`;
+    const run = (env: NodeJS.ProcessEnv) =>
+      promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", script],
+        { cwd: fileURLToPath(new URL("..", import.meta.url)), env, timeout: 30_000 },
+      );
+    try {
+      const trusted = await run({ ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile });
+      expect(trusted.stdout.trim()).toBe('200 {"tls":true}');
+      const { NODE_EXTRA_CA_CERTS: _, ...withoutCa } = process.env;
+      const untrusted = await run(withoutCa);
+      expect(untrusted.stdout.trim()).toMatch(
+        /^failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)$/,
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 
