@@ -105,13 +105,13 @@ describe("ModelHttpClient.fetch", () => {
   });
 
   it.each([
-    ["gzip", gzipSync],
-    ["deflate", deflateSync],
-    ["deflate", deflateRawSync],
-    ["br", brotliCompressSync],
+    { coding: "gzip", label: "gzip", compress: gzipSync },
+    { coding: "deflate", label: "zlib deflate", compress: deflateSync },
+    { coding: "deflate", label: "raw deflate", compress: deflateRawSync },
+    { coding: "br", label: "brotli", compress: brotliCompressSync },
   ] as const)(
-    "decodes a %s body sent although identity was asked for",
-    async (coding, compress) => {
+    "decodes a $label body sent although identity was asked for",
+    async ({ coding, compress }) => {
       const json = JSON.stringify({ text: "x".repeat(5_000) });
       await using server = await rawServer((_req, res) => {
         const body = compress(Buffer.from(json));
