@@ -192,7 +192,9 @@ describe("ModelHttpClient.fetch", () => {
     const closed = http.close();
     expect((await call).status).toBe(200);
     await closed;
-    await expect(http.fetch(server.url, { method: "GET" })).rejects.toThrow();
+    await expect(http.fetch(server.url, { method: "GET" })).rejects.toMatchObject({
+      code: "UND_ERR_DESTROYED",
+    });
   });
 
   it("goes through the proxy HTTP_PROXY names when Node is told to use it", async () => {

@@ -9,11 +9,6 @@ export type ModelFetch = (input: string | URL | Request, init?: RequestInit) => 
 /** Options for {@link ModelHttpClient}. */
 export interface ModelHttpClientOptions {
   /**
-   * How long an idle connection is kept for the next call (the server's own keep-alive hint
-   * wins when it is shorter). @default 4000, undici's default
-   */
-  readonly keepAliveTimeoutMs?: number;
-  /**
    * Send through the proxy `HTTP_PROXY` / `HTTPS_PROXY` name (minus `NO_PROXY`), as Node's
    * global `fetch` does when Node is told to (Node 24: `NODE_USE_ENV_PROXY=1` or
    * `--use-env-proxy`). @default whether Node is told to
@@ -53,8 +48,8 @@ export class ModelHttpClient {
   readonly #dispatcher: Dispatcher;
 
   constructor(options: ModelHttpClientOptions = {}) {
+    // Idle connections are kept undici's default 4 s (less when the server's keep-alive says so).
     const agentOptions = {
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
       // undici's own 300 s would cut a slow model short of its `model.timeoutMs` (up to 600 s):
       // the `openai` client's timer is the one limit until the headers arrive.
       headersTimeout: 0,
